@@ -1,0 +1,172 @@
+"""The SQLite archive (DESIGN.md tables) through sqlite-utils: schema and writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zlib
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from .normalize import CHINA_TZ
+from .search import bigrams
+
+TABLES = {
+    "articles": (
+        {"id": int, "url": str, "source": str, "site": str, "title": str, "subtitle": str,
+         "original_title": str, "date": str, "source_name": str, "author": str, "editor": str,
+         "body": str, "body_original": str, "script": str, "captions": str, "body_hash": str,
+         "first_seen": str, "last_seen": str, "cleaner_version": str, "cluster_id": int},
+        "id",
+    ),
+    "article_urls": (
+        {"id": int, "article_id": int, "url": str, "canonical_url": str, "first_seen": str, "last_seen": str},
+        "id",
+    ),
+    "revisions": (
+        {"id": int, "article_id": int, "title": str, "body": str, "body_hash": str,
+         "first_seen": str, "last_seen": str, "replaced_at": str},
+        "id",
+    ),
+    "pages": (
+        {"id": int, "url": str, "canonical_url": str, "source": str, "fetched_at": str, "status": int,
+         "etag": str, "last_modified": str, "content_type": str, "charset": str, "body": bytes,
+         "sha256": str, "size": int, "article_id": int},
+        "id",
+    ),
+    "crawl_runs": (
+        {"id": int, "started": str, "finished": str, "sources": str, "requests": int, "new_articles": int,
+         "new_revisions": int, "errors": int, "status": str, "exit_code": int},
+        "id",
+    ),
+    "errors": ({"id": int, "url": str, "source": str, "at": str, "stage": str, "error": str}, "id"),
+    "sources": (
+        {"name": str, "title": str, "site": str, "family": str, "homepage": str, "description": str, "enabled": int},
+        "name",
+    ),
+}
+FOREIGN_KEYS = {
+    "articles": [("source", "sources", "name")],
+    "article_urls": [("article_id", "articles", "id")],
+    "revisions": [("article_id", "articles", "id")],
+    "pages": [("article_id", "articles", "id")],
+}
+INDEXES = {
+    "articles": [["body_hash"], ["date"], ["source"]],
+    "article_urls": [["canonical_url"]],
+    "pages": [["article_id"], ["url"]],
+}
+
+
+def now() -> str:
+    return datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+
+
+def open_archive(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the archive in WAL mode with its tables in shape."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.enable_wal()
+    db.execute("PRAGMA synchronous = NORMAL")
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create missing tables, foreign keys, indexes and the search index; idempotent."""
+    for name, (columns, pk) in TABLES.items():
+        if not db[name].exists():
+            db[name].create(columns, pk=pk, foreign_keys=FOREIGN_KEYS.get(name))
+    for name, indexes in INDEXES.items():
+        for columns in indexes:
+            db[name].create_index(columns, if_not_exists=True)
+    db["article_urls"].create_index(["url"], unique=True, if_not_exists=True)
+    db["pages"].create_index(["url", "sha256"], unique=True, if_not_exists=True)
+    if not db["articles_fts"].exists():
+        # Holds bigram-split text (see search.py); rowid = articles.id.
+        db.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, tokenize='unicode61')")
+
+
+def body_hash(body: str) -> str:
+    """Exact-duplicate key: the simplified body without whitespace or punctuation."""
+    return hashlib.sha256(re.sub(r"[\W_]+", "", body).encode("utf-8")).hexdigest()
+
+
+def store_page(db, url: str, canonical: str, source: str, body: bytes, status: int = 200,
+               headers: dict | None = None, charset: str | None = None) -> int:
+    """Keep a raw response (compressed); the same bytes at the same URL are stored once."""
+    headers = headers or {}
+    digest = hashlib.sha256(body).hexdigest()
+    existing = db.execute("SELECT id FROM pages WHERE url = ? AND sha256 = ?", [url, digest]).fetchone()
+    record = {"url": url, "canonical_url": canonical, "source": source, "fetched_at": now(), "status": status,
+              "etag": headers.get("etag"), "last_modified": headers.get("last-modified"),
+              "content_type": headers.get("content-type"), "charset": charset}
+    if existing:
+        db["pages"].update(existing[0], record)
+        return existing[0]
+    record.update(body=zlib.compress(body, 6), sha256=digest, size=len(body))
+    return db["pages"].insert(record).last_pk
+
+
+def page_body(row: dict) -> bytes:
+    return zlib.decompress(row["body"])
+
+
+def article_record(article, source: str, cleaner_version: str) -> dict:
+    """The articles columns that cleaning decides (as opposed to first/last seen)."""
+    return {
+        "title": article.title, "subtitle": article.subtitle, "original_title": article.original_title,
+        "date": article.date, "source_name": article.source, "author": article.author, "editor": article.editor,
+        "body": article.body, "body_original": article.body_original, "script": article.script,
+        "captions": json.dumps(article.captions, ensure_ascii=False) if article.captions else None,
+        "body_hash": body_hash(article.body), "cleaner_version": cleaner_version, "source": source,
+    }
+
+
+def insert_article(db, record: dict, url: str, site: str | None) -> int:
+    seen = now()
+    article_id = db["articles"].insert({**record, "url": url, "site": site, "first_seen": seen, "last_seen": seen}).last_pk
+    _index(db, article_id, record)
+    return article_id
+
+
+def update_article(db, article_id: int, record: dict) -> None:
+    db["articles"].update(article_id, record)
+    _index(db, article_id, record)
+
+
+def add_revision(db, article_id: int, record: dict) -> None:
+    """Keep the current body as a revision, then store the new one in the article row."""
+    old = db["articles"].get(article_id)
+    db["revisions"].insert({"article_id": article_id, "title": old["title"], "body": old["body"],
+                            "body_hash": old["body_hash"], "first_seen": old["first_seen"],
+                            "last_seen": old["last_seen"], "replaced_at": now()})
+    update_article(db, article_id, {**record, "last_seen": now()})
+
+
+def touch_article(db, article_id: int) -> None:
+    db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [now(), article_id])
+
+
+def record_url(db, article_id: int, url: str, canonical: str) -> None:
+    """Remember that the article was seen at this URL (reprints, mirrors, moves)."""
+    seen = now()
+    db.execute(
+        "INSERT INTO article_urls (article_id, url, canonical_url, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(url) DO UPDATE SET last_seen = excluded.last_seen, article_id = excluded.article_id",
+        [article_id, url, canonical, seen, seen],
+    )
+
+
+def record_error(db, url: str, source: str | None, stage: str, error: str) -> None:
+    db["errors"].insert({"url": url, "source": source, "at": now(), "stage": stage, "error": error})
+
+
+def _index(db, article_id: int, record: dict) -> None:
+    db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+    db.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+               [article_id, bigrams(record.get("title") or ""), bigrams(record.get("body") or "")])

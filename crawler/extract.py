@@ -1,0 +1,183 @@
+"""Find the article in an HTML page: metadata, body lines and caption candidates.
+
+Order of trust: a source profile's selectors, then the meta tags that Chinese government
+sites must carry (ArticleTitle/PubDate/ContentSource) and the Baidu-news ids that many news
+CMSs print, then trafilatura for the body and whatever metadata is still missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import lxml.html
+import trafilatura
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from .normalize import collapse_spaces
+
+# <meta name=…> and <meta property=…> that carry article metadata, by trust.
+META_FIELDS = {
+    "title": ["ArticleTitle", "og:title"],
+    "date": ["PubDate", "article:published_time", "publishdate", "pubdate"],
+    "source": ["ContentSource", "source"],
+}
+# Element ids printed by news CMSs for Baidu News (SOURCES.md §1.4).
+BAIDU_IDS = {"date": "pubtime_baidu", "source": "source_baidu", "author": "author_baidu", "editor": "editor_baidu"}
+
+BLOCK_TAGS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 table tr td th section article header footer "
+    "blockquote figure figcaption pre dd dt dl center founder-content".split()
+)
+SKIP_TAGS = frozenset("script style noscript iframe select option button svg form textarea head".split())
+
+
+@dataclass
+class PageParts:
+    fields: dict[str, str] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+    header_lines: list[str] = field(default_factory=list)
+    caption_hints: frozenset[str] = frozenset()
+    body_from: str = "trafilatura"
+
+
+class NotHTML(ValueError):
+    """The document has no HTML body to extract from."""
+
+
+def extract_html(text: str, url: str | None = None, selectors: dict | None = None) -> PageParts:
+    """Split an HTML page into metadata fields, body lines and caption candidates."""
+    tree = _parse(text)
+    selectors = selectors or {}
+    parts = PageParts(fields=_meta_fields(tree))
+    for name in ("title", "date", "source", "author", "editor"):
+        value = _select_text(tree, selectors.get(name))
+        if value:
+            parts.fields[name] = value
+    parts.caption_hints = _caption_hints(tree)
+    parts.header_lines = render_lines(tree.body if tree.find("body") is not None else tree)
+    body = _select_one(tree, selectors.get("body"))
+    skip = _selector_list(selectors.get("exclude"))
+    if body is not None:
+        parts.lines = render_lines(body, skip)
+        parts.body_from = "selector"
+        if "title" not in parts.fields:
+            parts.fields["title"] = _headline(tree) or ""
+    else:
+        _with_trafilatura(tree, url, parts)
+    parts.fields = {name: value for name, value in parts.fields.items() if value}
+    return parts
+
+
+def _parse(text: str) -> lxml.html.HtmlElement:
+    if "<" not in text[:4096]:
+        raise NotHTML("no markup in the first 4 KB")
+    try:
+        tree = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
+    except (etree.ParserError, ValueError) as error:
+        raise NotHTML(f"unparseable HTML: {error}") from error
+    if tree is None or tree.find("body") is None:
+        raise NotHTML("no <body> in the document")
+    return tree
+
+
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+
+
+def _with_trafilatura(tree, url, parts: PageParts) -> None:
+    document = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        include_images=False, deduplicate=False,
+    )
+    if document is None:
+        return
+    parts.lines = (document.text or "").splitlines()
+    fallback = {"title": _headline(tree) or document.title, "date": document.date, "author": document.author}
+    for name, value in fallback.items():
+        parts.fields.setdefault(name, value)
+
+
+def _meta_fields(tree) -> dict[str, str]:
+    found: dict[str, str] = {}
+    metas = {}
+    for meta in tree.iter("meta"):
+        key = meta.get("name") or meta.get("property")
+        if key and meta.get("content"):
+            metas.setdefault(key.lower(), meta.get("content").strip())
+    for name, keys in META_FIELDS.items():
+        for key in keys:
+            if metas.get(key.lower()):
+                found[name] = metas[key.lower()]
+                break
+    for name, element_id in BAIDU_IDS.items():
+        element = tree.get_element_by_id(element_id, None)
+        if element is not None and collapse_spaces(element.text_content()):
+            found[name] = collapse_spaces(element.text_content())
+    return found
+
+
+def _headline(tree) -> str | None:
+    """The page's single <h1>, when it has exactly one with text."""
+    headings = [collapse_spaces(h.text_content()) for h in tree.iter("h1")]
+    headings = [text for text in headings if text]
+    return headings[0] if len(headings) == 1 else None
+
+
+def _selector_list(css: str | list | None) -> list[CSSSelector]:
+    if not css:
+        return []
+    return [CSSSelector(item) for item in ([css] if isinstance(css, str) else css)]
+
+
+def _select_one(tree, css):
+    for selector in _selector_list(css):
+        found = selector(tree)
+        if found:
+            return found[0]
+    return None
+
+
+def _select_text(tree, css) -> str | None:
+    element = _select_one(tree, css)
+    return collapse_spaces(element.text_content()) if element is not None else None
+
+
+def _caption_hints(tree) -> frozenset[str]:
+    """Texts that sit under a picture: <figcaption>, or a short block right after an
+    image-only block (the usual <p><img></p><p>caption</p> of Chinese CMS editors)."""
+    hints = {collapse_spaces(caption.text_content()) for caption in tree.iter("figcaption")}
+    for image in tree.iter("img"):
+        holder = image.getparent()
+        if holder is None or collapse_spaces(holder.text_content()):
+            continue
+        following = holder.getnext()
+        if following is not None and isinstance(following.tag, str) and following.tag not in SKIP_TAGS:
+            text = collapse_spaces(following.text_content())
+            if 0 < len(text) <= 80 and following.find(".//img") is None:
+                hints.add(text)
+    return frozenset(hint for hint in hints if hint)
+
+
+def render_lines(element, skip: list[CSSSelector] | None = None) -> list[str]:
+    """Text of an element, one line per block, without touching the tree."""
+    skipped = {id(found) for selector in (skip or []) for found in selector(element)}
+    chunks: list[str] = []
+
+    def walk(node) -> None:
+        tag = node.tag if isinstance(node.tag, str) else None
+        if tag and tag not in SKIP_TAGS and id(node) not in skipped:
+            block = tag in BLOCK_TAGS
+            if block:
+                chunks.append("\n")
+            chunks.append(node.text or "")
+            for child in node:
+                walk(child)
+            if block:
+                chunks.append("\n")
+        if node.tail:
+            chunks.append(node.tail)
+
+    walk(element)
+    if element.tail:
+        chunks.pop()
+    return "".join(chunks).split("\n")

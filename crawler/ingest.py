@@ -1,0 +1,78 @@
+"""Clean → dedupe → store: what happens to every fetched page and every seed.
+
+Plain functions over a sqlite-utils Database; the Scrapy pipeline and `reclean` call them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from . import archive
+from .clean import CLEANER_VERSION, Article, RawPage, clean_page
+from .normalize import canonical_url
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Fetched:
+    """A page as it arrived: bytes plus where and how."""
+
+    url: str
+    body: bytes
+    source: str
+    status: int = 200
+    headers: dict | None = None
+    selectors: dict | None = None
+
+    @property
+    def content_type(self) -> str | None:
+        return (self.headers or {}).get("content-type")
+
+
+def ingest(db, fetched: Fetched) -> str:
+    """Store the raw page, clean it and file the article; return what happened.
+
+    Outcomes: new, same (seen before at this URL), reprint (same body, another URL),
+    revised (new body at a known URL) or failed (recorded in `errors`).
+    """
+    canonical = canonical_url(fetched.url)
+    with db.conn:
+        page_id = archive.store_page(db, fetched.url, canonical, fetched.source, fetched.body,
+                                     fetched.status, fetched.headers)
+        try:
+            article = clean_page(RawPage(fetched.body, fetched.url, fetched.content_type, fetched.selectors))
+        except Exception as error:  # noqa: BLE001 - a bad page is recorded, never fatal
+            logger.error("cleaning %s failed: %s: %s", fetched.url, type(error).__name__, error)
+            archive.record_error(db, fetched.url, fetched.source, "clean", f"{type(error).__name__}: {error}")
+            return "failed"
+        outcome, article_id = file_article(db, article, fetched.source, fetched.url, canonical)
+        db["pages"].update(page_id, {"article_id": article_id, "charset": article.charset})
+    return outcome
+
+
+def file_article(db, article: Article, source: str, url: str, canonical: str) -> tuple[str, int]:
+    """Dedupe a cleaned article against the archive and write it."""
+    record = archive.article_record(article, source, CLEANER_VERSION)
+    same_body = _one(db, "SELECT id FROM articles WHERE body_hash = ? ORDER BY id LIMIT 1", record["body_hash"])
+    at_url = _one(db, "SELECT article_id FROM article_urls WHERE canonical_url = ? ORDER BY last_seen DESC LIMIT 1",
+                  canonical)
+    if same_body is not None:
+        outcome = "same" if at_url == same_body else "reprint"
+        archive.touch_article(db, same_body)
+        article_id = same_body
+    elif at_url is not None:
+        outcome, article_id = "revised", at_url
+        archive.add_revision(db, at_url, record)
+    else:
+        outcome = "new"
+        article_id = archive.insert_article(db, record, canonical, urlsplit(canonical).hostname or "local")
+    archive.record_url(db, article_id, url, canonical)
+    return outcome, article_id
+
+
+def _one(db, sql: str, *params):
+    row = db.execute(sql, params).fetchone()
+    return row[0] if row else None
