@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 from .boilerplate import read_lines
 from .decode import decode
 from .extract import extract_html
+from .rules import date_in_url, match_line
 from .normalize import (
     canonical_url,
     collapse_spaces,
@@ -17,6 +19,10 @@ from .normalize import (
     join_names,
     to_simplified,
 )
+
+# A body with fewer letters/Han characters than this is debris, not an article.
+MIN_BODY_CHARS = 10
+_WORD = re.compile(r"[^\W_]")
 
 # Bump when cleaning output changes, so `reclean` knows which rows an older cleaner made.
 CLEANER_VERSION = "2026.11.22.1"
@@ -30,6 +36,7 @@ class RawPage:
     url: str | None = None
     content_type: str | None = None
     selectors: dict | None = None  # a source profile's optional overrides
+    charset_hint: str | None = None  # a source profile's charset, for pages that declare none
 
     @property
     def is_html(self) -> bool:
@@ -73,34 +80,33 @@ class EmptyArticle(ValueError):
 
 def clean_page(page: RawPage) -> Article:
     """Decode, extract, apply the rule table and normalize one page."""
-    text, charset = decode(page.body, page.content_type, html=page.is_html)
+    text, charset = decode(page.body, page.content_type, html=page.is_html, hint=page.charset_hint)
     if page.is_html:
         parts = extract_html(text, page.url, page.selectors)
-        known = parts.fields
+        known = {name: _field(name, value) for name, value in parts.fields.items()}
         originals = [halfwidth(line) for line in parts.lines]
         hints = frozenset(to_simplified(halfwidth(hint)) for hint in parts.caption_hints)
-        dump = False
     else:
-        known, hints, dump = {}, frozenset(), True
+        parts, known, hints = None, {}, frozenset()
         originals = halfwidth(text).splitlines()
     script = detect_script("".join(originals))
     keys = _simplified_lines(originals) if script == "zh-Hant" else originals
-    title = _field(known.get("title"))
-    reading = read_lines(originals, keys, title=title, caption_hints=hints, dump=dump)
-    if page.is_html and not known.get("date"):
-        _fill_from_header(reading, parts.header_lines)
+    reading = read_lines(originals, keys, title=known.get("title"), caption_hints=hints, dump=parts is None)
+    if parts is not None:
+        _fill_from_page(reading, known, parts.header_lines)
     body = "\n".join(line.key for line in reading.body)
-    if not body:
-        raise EmptyArticle("no article text left after cleaning")
+    if len(_WORD.findall(body)) < MIN_BODY_CHARS:
+        raise EmptyArticle(f"no article text left after cleaning ({len(body)} characters)")
     original = "\n".join(collapse_spaces(line.original) for line in reading.body)
+    date = known.get("date") or reading.first("date") or (date_in_url(page.url) if page.url else None)
     return Article(
-        title=title or reading.first("title"),
-        subtitle=reading.first("subtitle"),
+        title=known.get("title") or reading.first("title"),
+        subtitle=known.get("subtitle") or reading.first("subtitle"),
         original_title=reading.first("original_title"),
-        date=iso_date(known.get("date") or reading.first("date")),
-        source=_field(known.get("source")) or reading.first("source"),
-        author=join_names([_field(known.get("author"))] + reading.fields.get("author", [])),
-        editor=join_names([_field(known.get("editor"))] + reading.fields.get("editor", [])),
+        date=iso_date(date),
+        source=known.get("source") or reading.first("source"),
+        author=join_names([known.get("author")] + reading.fields.get("author", [])),
+        editor=join_names([known.get("editor")] + reading.fields.get("editor", [])),
         body=body,
         body_original=original if original != body else None,
         captions=[line.key for line in reading.captions],
@@ -116,21 +122,24 @@ def _simplified_lines(lines: list[str]) -> list[str]:
     return converted if len(converted) == len(lines) else [to_simplified(line) for line in lines]
 
 
-def _field(value: str | None) -> str | None:
-    """A metadata value from markup: halfwidth, simplified, labels like '来源:' removed."""
-    if not value:
-        return None
-    value = collapse_spaces(to_simplified(halfwidth(value)))
-    for label in ("来源:", "作者:", "编辑:", "责任编辑:", "责编:"):
-        if value.startswith(label):
-            value = value[len(label):].strip()
-    return value or None
+def _field(name: str, value: str) -> str | None:
+    """A metadata value from markup, halfwidth and simplified; when the rule table knows
+    the text ('(责编:X)', '来源: Y'), the field it captures, else the text itself."""
+    key = collapse_spaces(to_simplified(halfwidth(value)))
+    hit = match_line(key)
+    if hit and hit[1].get(name):
+        return hit[1][name]
+    return key or None
 
 
-def _fill_from_header(reading, header_lines: list[str]) -> None:
-    """Date and 来源 printed outside the body (people.com.cn's box01, CRI's list-brief)."""
-    lines = [to_simplified(halfwidth(line)) for line in header_lines]
-    header = read_lines(lines, lines)
-    for name in ("date", "source", "editor"):
-        if name not in reading.fields and header.fields.get(name):
-            reading.fields[name] = header.fields[name]
+def _fill_from_page(reading, known: dict, page_lines: list[str]) -> None:
+    """Fields printed outside the body (people.com.cn's date line, an editor under the
+    article) come from the rule table run over the whole page, when still missing."""
+    wanted = [name for name in ("date", "source", "editor", "author") if not known.get(name) and not reading.first(name)]
+    if not wanted:
+        return
+    lines = [to_simplified(halfwidth(line)) for line in page_lines]
+    page = read_lines(lines, lines)
+    for name in wanted:
+        if page.first(name):
+            reading.fields[name] = page.fields[name]

@@ -34,12 +34,12 @@ def _strict(body: bytes, codec: str) -> str | None:
         return None
 
 
-def decode(body: bytes, content_type: str | None = None, html: bool = True) -> tuple[str, str]:
+def decode(body: bytes, content_type: str | None = None, html: bool = True, hint: str | None = None) -> tuple[str, str]:
     """Decode page bytes; return (text, charset used).
 
     Order: BOM, then strict UTF-8 (a page labelled GB2312 that is really UTF-8 is common,
     and GBK text is practically never valid UTF-8), then the HTTP header and the <meta>
-    declaration mapped to their supersets, then charset detection.
+    declaration mapped to their supersets, then the caller's hint, then charset detection.
     """
     if b"\x00" in body[:4096] and not read_bom(body)[0]:
         raise DecodeError("binary content (NUL bytes), not a text page")
@@ -49,6 +49,7 @@ def decode(body: bytes, content_type: str | None = None, html: bool = True) -> t
     candidates = ["utf-8", _codec(http_content_type_encoding(content_type) if content_type else None)]
     if html:
         candidates.append(_codec(html_body_declared_encoding(body)))
+    candidates.append(_codec(hint))
     for codec in filter(None, candidates):
         text = _strict(body, codec)
         if text is not None:

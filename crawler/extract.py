@@ -19,8 +19,8 @@ from .normalize import collapse_spaces
 # <meta name=…> and <meta property=…> that carry article metadata, by trust.
 META_FIELDS = {
     "title": ["ArticleTitle", "og:title"],
-    "date": ["PubDate", "article:published_time", "publishdate", "pubdate"],
-    "source": ["ContentSource", "source"],
+    "date": ["PubDate", "article:published_time"],
+    "source": ["ContentSource"],
 }
 # Element ids printed by news CMSs for Baidu News (SOURCES.md §1.4).
 BAIDU_IDS = {"date": "pubtime_baidu", "source": "source_baidu", "author": "author_baidu", "editor": "editor_baidu"}
@@ -50,7 +50,7 @@ def extract_html(text: str, url: str | None = None, selectors: dict | None = Non
     tree = _parse(text)
     selectors = selectors or {}
     parts = PageParts(fields=_meta_fields(tree))
-    for name in ("title", "date", "source", "author", "editor"):
+    for name in ("title", "subtitle", "date", "source", "author", "editor"):
         value = _select_text(tree, selectors.get(name))
         if value:
             parts.fields[name] = value
@@ -138,8 +138,13 @@ def _select_one(tree, css):
 
 
 def _select_text(tree, css) -> str | None:
-    element = _select_one(tree, css)
-    return collapse_spaces(element.text_content()) if element is not None else None
+    """Text of every element the first matching selector finds, space-joined
+    (a group like '#aeditor, #aeditor2' gathers both editor spans)."""
+    for selector in _selector_list(css):
+        texts = [collapse_spaces(found.text_content()) for found in selector(tree)]
+        if any(texts):
+            return " ".join(text for text in texts if text)
+    return None
 
 
 def _caption_hints(tree) -> frozenset[str]:

@@ -26,7 +26,7 @@ class LineRule:
         return {name: "、".join(values) for name, values in found.items()}
 
 
-def _load(path: Path) -> tuple[list[LineRule], list[tuple[re.Pattern, str]]]:
+def _load(path: Path) -> tuple[list[LineRule], list[tuple[re.Pattern, str]], list[re.Pattern]]:
     with open(path, "rb") as handle:
         table = tomllib.load(handle)
     rules = []
@@ -35,10 +35,11 @@ def _load(path: Path) -> tuple[list[LineRule], list[tuple[re.Pattern, str]]]:
             raise ValueError(f"{path.name}: line rule {number} needs an action in {sorted(ACTIONS)} and a 'seen' note")
         rules.append(LineRule(re.compile(entry["pattern"]), entry["action"], entry["seen"]))
     rewrites = [(re.compile(entry["pattern"]), entry["replace"]) for entry in table.get("url_rewrite", [])]
-    return rules, rewrites
+    url_dates = [re.compile(entry["pattern"]) for entry in table.get("url_date", [])]
+    return rules, rewrites, url_dates
 
 
-LINE_RULES, URL_REWRITES = _load(RULES_FILE)
+LINE_RULES, URL_REWRITES, URL_DATES = _load(RULES_FILE)
 
 
 def match_line(key: str) -> tuple[LineRule, dict[str, str]] | None:
@@ -47,4 +48,13 @@ def match_line(key: str) -> tuple[LineRule, dict[str, str]] | None:
         match = rule.pattern.search(key)
         if match:
             return rule, rule.fields(match)
+    return None
+
+
+def date_in_url(url: str) -> str | None:
+    """YYYY-MM-DD from an article URL that encodes its publication day."""
+    for pattern in URL_DATES:
+        match = pattern.search(url)
+        if match:
+            return "{year}-{month}-{day}".format(**match.groupdict())
     return None

@@ -1,0 +1,75 @@
+"""Serve the sample sites on a loopback port, answering by host like an HTTP proxy.
+
+The crawler sends `GET http://jl.people.com.cn/n2/… HTTP/1.1` here (Scrapy's
+`meta['proxy']`), so every article keeps its real URL whatever port the server got.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from .site import SampleSite
+
+logger = logging.getLogger(__name__)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    site: SampleSite
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        self._answer(with_body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._answer(with_body=False)
+
+    def _answer(self, with_body: bool) -> None:
+        if self.path.startswith(("http://", "https://")):
+            parts = urlsplit(self.path)
+            host, path = parts.hostname or "", parts.path or "/"
+        else:
+            host, path = (self.headers.get("Host") or "").split(":")[0], self.path.split("?")[0]
+        page = self.site.page(host, path)
+        if page is None:
+            self._send(404, {"Content-Type": "text/html; charset=utf-8"}, b"<html><body><h1>404 Not Found</h1></body></html>", with_body)
+        else:
+            self._send(page.status, page.headers, page.body, with_body)
+
+    def _send(self, status: int, headers: dict, body: bytes, with_body: bool) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the http.server API
+        logger.debug("sample server: " + format, *args)
+
+
+class SampleServer:
+    """The sample sites on 127.0.0.1:<free port> in a background thread (a context manager)."""
+
+    def __init__(self, site: SampleSite | None = None, port: int = 0):
+        handler = type("SampleHandler", (_Handler,), {"site": site or SampleSite()})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="sample-server", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> "SampleServer":
+        self.thread.start()
+        logger.info("sample sites served at %s", self.url)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

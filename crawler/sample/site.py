@@ -1,0 +1,186 @@
+"""Render the bundled sample sites (articles.yml × sites.yml × templates) into pages.
+
+Pages are keyed by host + path of the real site's URL, so the crawler can fetch the
+replica through a local proxy with the very URLs and source profiles of the real sites.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+import opencc
+import yaml
+
+from ..normalize import to_simplified
+
+HERE = Path(__file__).parent
+SEEDS_DIR = HERE.parents[1] / "seeds"
+
+# Labels of the people.com.cn template, in the GB original and the /BIG5/ mirror.
+PEOPLE_LABELS = {
+    "people": "人民网", "channel": "吉林频道", "small": "小字号", "topic": "点击进入专题", "chief": "责编",
+    "share": "分享让更多人看到", "top": "返回顶部", "reporter": "人民网记者", "source_label": "来源：", "switch": "繁体",
+}
+
+# Dead, looping, binary and malformed links on one list page: real sites have them too.
+BROKEN_PATHS = {
+    "/20190710/00000000-0000-4000-8000-000000000404.html": ("missing", None),
+    "/20190711/10000000-0000-4000-8000-00000000000a.html": ("redirect", "/20190711/10000000-0000-4000-8000-00000000000b.html"),
+    "/20190711/10000000-0000-4000-8000-00000000000b.html": ("redirect", "/20190711/10000000-0000-4000-8000-00000000000a.html"),
+    "/20190712/20000000-0000-4000-8000-000000000000.html": ("binary", None),
+    "/20190713/30000000-0000-4000-8000-000000000000.html": ("malformed", None),
+}
+BINARY_BODY = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01" + bytes(range(256)) * 8
+MALFORMED_BODY = b'<html><head><title>\xe5\x90\x89</title></head><body><div id="abody"><p><<<>>></p></div></tr></table></span'
+
+
+@dataclass
+class Page:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@lru_cache(maxsize=1)
+def _s2t() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
+
+
+def load_yaml(name: str):
+    with open(HERE / name, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _seed_paragraphs(spec: dict) -> list[str]:
+    path = SEEDS_DIR / spec["file"]
+    if not path.exists():
+        raise FileNotFoundError(f"sample article text comes from {path}, which is missing")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    chosen = [lines[number - 1] for first, last in spec["lines"] for number in range(first, last + 1)]
+    return [line.strip() for line in chosen if line.strip()]
+
+
+def _blocks(article: dict) -> list[dict]:
+    paragraphs = _seed_paragraphs(article["seed"]) if "seed" in article else article["paragraphs"]
+    blocks = [{"text": text} for text in paragraphs]
+    for image in sorted(article.get("images", []), key=lambda i: i["before"], reverse=True):
+        blocks.insert(image["before"], {"image": True, "caption": image["caption"]})
+    return blocks
+
+
+class SampleSite:
+    """All pages of the sample sites; `edits` maps 'host/path' to (old, new) text replacements."""
+
+    def __init__(self, edits: dict[str, tuple[str, str]] | None = None):
+        self.sites = load_yaml("sites.yml")
+        self.articles = load_yaml("articles.yml")
+        self.edits = edits or {}
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+        self.pages: dict[str, Page] = {}
+        for key, site in self.sites.items():
+            self._build(key, site)
+
+    def page(self, host: str, path: str) -> Page | None:
+        host = host.lower()
+        for key, site in self.sites.items():
+            if site.get("any_date") and host == urlsplit(site["base"]).hostname and re.match(site["any_date"], path):
+                path = site["list"]["path"]
+        return self.pages.get(host + path)
+
+    def hosts(self) -> list[str]:
+        return [urlsplit(site["base"]).hostname for site in self.sites.values()]
+
+    def _build(self, key: str, site: dict) -> None:
+        host = urlsplit(site["base"]).hostname
+        placed = [(article, spot) for article in self.articles for spot in article["published"] if spot["site"] == key]
+        placed.sort(key=lambda pair: pair[0]["date"], reverse=True)
+        items = []
+        for article, spot in placed:
+            context = self._article_context(article, spot, placed)
+            html = self.env.get_template(f"{site['family']}/article.html").render(site=site, a=context, **context["extra"])
+            self._add(host, spot["path"], site, html)
+            item = {**context, "list_path": spot["path"], "mirror_path": None}
+            if spot.get("big5"):
+                mirror_path = "/BIG5" + spot["path"]
+                self._add(host, mirror_path, {**site, "charset": site["mirror_charset"], "declared": "big5",
+                                              "header": "text/html"}, self._mirror(site, article, spot, placed))
+                item["mirror_path"] = mirror_path
+                if spot.get("mirror_only"):
+                    item["list_path"], item["mirror_path"] = mirror_path, None
+            items.append(item)
+        if site.get("broken_links"):
+            items += [{"title": f"坏链接 {n}", "date": "2019-07-10", "list_path": path} for n, path in enumerate(BROKEN_PATHS)]
+            for path, (kind, target) in BROKEN_PATHS.items():
+                self._add_broken(host, path, kind, target)
+        self._lists(host, site, items)
+        self.pages[host + "/robots.txt"] = Page(200, {"Content-Type": "text/plain"},
+                                                 site.get("robots", "User-agent: *\nAllow: /\n").encode())
+
+    def _article_context(self, article: dict, spot: dict, placed: list, traditional: bool = False) -> dict:
+        blocks = _blocks(article)
+        if not traditional and article.get("seed", {}).get("script") == "traditional":
+            blocks = [{**block, "text": to_simplified(block.get("text", ""))} for block in blocks]
+        docid = "".join(ch for ch in spot["path"] if ch.isdigit())[-8:]
+        date = article["date"]
+        people_date = f"{date[:4]}年{date[5:7]}月{date[8:10]}日{date[11:16]}"
+        related = [{"title": other["title"], "url": other_spot["path"]} for other, other_spot in placed
+                   if other is not article][:3]
+        labels = dict(PEOPLE_LABELS)
+        labels["mirror"] = "/BIG5" + spot["path"]
+        return {**article, "blocks": blocks, "docid": docid, "contentid": docid, "people_date": people_date,
+                "file": spot["path"].rsplit("/", 1)[-1], "file_path": "/".join(spot["path"].split("/")[-2:]),
+                "resource_code": "01007005001000000000000001110000" + docid.rjust(10, "0"),
+                "mirror_switch": labels["mirror"], "extra": {"related": related, "t": labels}}
+
+    def _mirror(self, site: dict, article: dict, spot: dict, placed: list) -> str:
+        """The /BIG5/ page: same template, every string in Traditional characters."""
+        convert = _s2t().convert
+        context = self._article_context(article, spot, placed, traditional=True)
+        seed_is_traditional = article.get("seed", {}).get("script") == "traditional"
+        for name in ("title", "source", "editor", "author"):
+            if context.get(name):
+                context[name] = convert(context[name])
+        if not seed_is_traditional:
+            context["blocks"] = [{key: convert(value) if isinstance(value, str) else value
+                                  for key, value in block.items()} for block in context["blocks"]]
+        labels = {key: convert(value) for key, value in context["extra"]["t"].items()}
+        labels["switch"], context["mirror_switch"] = "简体", spot["path"]
+        related = [{**other, "title": convert(other["title"])} for other in context["extra"]["related"]]
+        template = self.env.get_template(f"{site['family']}/article.html")
+        return template.render(site={**site, "declared": "big5"}, a=context, related=related, t=labels)
+
+    def _lists(self, host: str, site: dict, items: list[dict]) -> None:
+        per_page = site["list"]["per_page"]
+        chunks = [items[start:start + per_page] for start in range(0, len(items), per_page)] or [[]]
+        folder, first = site["list"]["path"].rsplit("/", 1)
+        stem, ext = first.rsplit(".", 1) if first else ("index", "html")
+        for index, chunk in enumerate(chunks):
+            if index == 0:
+                name = first
+            elif site["family"] == "people":
+                name = f"{stem}{index + 1}.{ext}"  # people.com.cn: index.html, index2.html …
+            else:
+                name = f"{stem}_{index}.{ext}"  # TRS createPageHTML: index.html, index_1.html …
+            html = self.env.get_template(f"{site['family']}/list.html").render(
+                site=site, items=chunk, page_count=len(chunks), page_index=index)
+            self._add(host, f"{folder}/{name}", site, html)
+
+    def _add(self, host: str, path: str, site: dict, html: str) -> None:
+        old, new = self.edits.get(host + path, ("", ""))
+        if old:
+            html = html.replace(old, new)
+        body = html.encode(site["charset"], errors="xmlcharrefreplace")
+        self.pages[host + path] = Page(200, {"Content-Type": site["header"], "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}, body)
+
+    def _add_broken(self, host: str, path: str, kind: str, target: str | None) -> None:
+        if kind == "redirect":
+            self.pages[host + path] = Page(302, {"Location": target}, b"")
+        elif kind == "binary":
+            self.pages[host + path] = Page(200, {"Content-Type": "image/jpeg"}, BINARY_BODY)
+        elif kind == "malformed":
+            self.pages[host + path] = Page(200, {"Content-Type": "text/html; charset=utf-8"}, MALFORMED_BODY)

@@ -1,0 +1,94 @@
+"""Source profiles: one TOML table per site column, validated on load."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROFILES_DIR = Path(__file__).parent
+SELECTOR_KEYS = {"title", "subtitle", "date", "source", "author", "editor", "body", "exclude"}
+REQUIRED = ("name", "title", "site", "family", "start_urls", "article_pattern")
+OPTIONAL = {"homepage", "description", "enabled", "list_pattern", "max_pages", "delay", "charset", "selectors"}
+
+
+class ProfileError(ValueError):
+    """A source profile is malformed; the message names the file, the source and the key."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title: str
+    site: str
+    family: str
+    start_urls: tuple[str, ...]
+    article_pattern: re.Pattern
+    list_pattern: re.Pattern | None = None
+    homepage: str = ""
+    description: str = ""
+    enabled: bool = True
+    max_pages: int = 5
+    delay: float = 2.0
+    charset: str | None = None
+    selectors: dict = field(default_factory=dict)
+
+    def is_article(self, url: str) -> bool:
+        return bool(self.article_pattern.search(url))
+
+    def is_list(self, url: str) -> bool:
+        return bool(self.list_pattern and self.list_pattern.search(url))
+
+    @property
+    def hosts(self) -> set[str]:
+        return {urlsplit(url).hostname for url in self.start_urls}
+
+
+def _compile(where: str, key: str, pattern: str) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        raise ProfileError(f"{where}: '{key}' is not a valid regular expression: {error}") from error
+
+
+def parse_profile(entry: dict, where: str) -> Source:
+    """Validate one [[source]] table and build its Source."""
+    missing = [key for key in REQUIRED if not entry.get(key)]
+    if missing:
+        raise ProfileError(f"{where}: missing required key(s): {', '.join(missing)}")
+    where = f"{where} [{entry['name']}]"
+    unknown = set(entry) - set(REQUIRED) - OPTIONAL
+    if unknown:
+        raise ProfileError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+    selectors = entry.get("selectors", {})
+    if set(selectors) - SELECTOR_KEYS:
+        raise ProfileError(f"{where}: unknown selector(s): {', '.join(sorted(set(selectors) - SELECTOR_KEYS))}")
+    if not isinstance(entry["start_urls"], list) or not all(
+        str(url).startswith(("http://", "https://")) for url in entry["start_urls"]
+    ):
+        raise ProfileError(f"{where}: 'start_urls' must be a list of http(s) URLs")
+    values = {key: entry[key] for key in REQUIRED + tuple(OPTIONAL) if key in entry}
+    values["start_urls"] = tuple(entry["start_urls"])
+    values["article_pattern"] = _compile(where, "article_pattern", entry["article_pattern"])
+    if "list_pattern" in entry:
+        values["list_pattern"] = _compile(where, "list_pattern", entry["list_pattern"])
+    return Source(**values)
+
+
+def load_sources(folder: Path = PROFILES_DIR) -> dict[str, Source]:
+    """Every profile in the folder's *.toml files, by name."""
+    sources: dict[str, Source] = {}
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            with open(path, "rb") as handle:
+                table = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ProfileError(f"{path.name}: not valid TOML: {error}") from error
+        for number, entry in enumerate(table.get("source", []), 1):
+            source = parse_profile(entry, f"{path.name} source #{number}")
+            if source.name in sources:
+                raise ProfileError(f"{path.name}: source name '{source.name}' is defined twice")
+            sources[source.name] = source
+    return sources
