@@ -14,7 +14,11 @@ import sqlite_utils
 from .normalize import CHINA_TZ
 from .search import bigrams
 
-TABLES = {
+TABLES = {  # in creation order: referenced tables first
+    "sources": (
+        {"name": str, "title": str, "site": str, "family": str, "homepage": str, "description": str, "enabled": int},
+        "name",
+    ),
     "articles": (
         {"id": int, "url": str, "source": str, "site": str, "title": str, "subtitle": str,
          "original_title": str, "date": str, "source_name": str, "author": str, "editor": str,
@@ -43,10 +47,6 @@ TABLES = {
         "id",
     ),
     "errors": ({"id": int, "url": str, "source": str, "at": str, "stage": str, "error": str}, "id"),
-    "sources": (
-        {"name": str, "title": str, "site": str, "family": str, "homepage": str, "description": str, "enabled": int},
-        "name",
-    ),
 }
 FOREIGN_KEYS = {
     "articles": [("source", "sources", "name")],
@@ -97,8 +97,9 @@ def body_hash(body: str) -> str:
 
 
 def store_page(db, url: str, canonical: str, source: str, body: bytes, status: int = 200,
-               headers: dict | None = None, charset: str | None = None) -> int:
-    """Keep a raw response (compressed); the same bytes at the same URL are stored once."""
+               headers: dict | None = None, charset: str | None = None, refresh: bool = True) -> int:
+    """Keep a raw response (compressed); the same bytes at the same URL are stored once
+    (with `refresh`, their fetch time and headers are updated)."""
     headers = headers or {}
     digest = hashlib.sha256(body).hexdigest()
     existing = db.execute("SELECT id FROM pages WHERE url = ? AND sha256 = ?", [url, digest]).fetchone()
@@ -106,7 +107,8 @@ def store_page(db, url: str, canonical: str, source: str, body: bytes, status: i
               "etag": headers.get("etag"), "last_modified": headers.get("last-modified"),
               "content_type": headers.get("content-type"), "charset": charset}
     if existing:
-        db["pages"].update(existing[0], record)
+        if refresh:
+            db["pages"].update(existing[0], record)
         return existing[0]
     record.update(body=zlib.compress(body, 6), sha256=digest, size=len(body))
     return db["pages"].insert(record).last_pk
@@ -160,6 +162,27 @@ def record_url(db, article_id: int, url: str, canonical: str) -> None:
         "ON CONFLICT(url) DO UPDATE SET last_seen = excluded.last_seen, article_id = excluded.article_id",
         [article_id, url, canonical, seen, seen],
     )
+
+
+def upsert_sources(db, sources) -> None:
+    """Mirror the source profiles into the `sources` table (for facets and labels)."""
+    db["sources"].upsert_all(
+        [{"name": s.name, "title": s.title, "site": s.site, "family": s.family, "homepage": s.homepage,
+          "description": s.description, "enabled": int(s.enabled)} for s in sources],
+        pk="name",
+    )
+
+
+def last_run_status(db_path: str) -> dict[str, str]:
+    """Per-source status ('ok'/'failing') of the newest crawl_runs row that names the source."""
+    db = sqlite_utils.Database(db_path)
+    status: dict[str, str] = {}
+    if db["crawl_runs"].exists():
+        for run in db.query("SELECT sources FROM crawl_runs ORDER BY id DESC"):
+            for name, counts in json.loads(run["sources"] or "{}").items():
+                status.setdefault(name, counts.get("status", "?"))
+    db.close()
+    return status
 
 
 def record_error(db, url: str, source: str | None, stage: str, error: str) -> None:

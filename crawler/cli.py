@@ -54,3 +54,90 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
         else:
             click.echo(f"== {path}\n# {article.title or '(no title)'}  {article.date or ''}  {article.source or ''}\n{article.body}\n")
     sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option("--sample", is_flag=True, help="Crawl the bundled sample sites, served on a free loopback port for the run.")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
+@click.option("--proxy", help="Fetch every URL through this HTTP proxy (a replica of the sites).")
+def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | None) -> None:
+    """Crawl the named sources (all enabled ones by default) into the archive.
+
+    Exit codes: 0 success; 1 a source stored no article or the crawl did not finish;
+    75 another crawl holds the archive.
+    """
+    from .crawl import EXIT_LOCKED, ArchiveLocked, run_crawl
+
+    try:
+        code, summary = run_crawl(db_path, list(sources), sample=sample, proxy=proxy)
+    except ArchiveLocked as error:
+        click.echo(f"newsarchive crawl: {error}", err=True)
+        sys.exit(EXIT_LOCKED)
+    click.echo(summary)
+    sys.exit(code)
+
+
+@cli.command()
+@click.option("--seeds", "seeds_dir", default=DEFAULT_SEEDS, show_default=True, help="Folder of saved pages to clean into the archive.")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
+def reclean(seeds_dir: str, db_path: str) -> None:
+    """Rerun cleaning over seeds/ and every raw page in the archive (no network)."""
+    from .archive import open_archive
+    from .reclean import reclean as run_reclean
+
+    def progress(items):
+        with click.progressbar(items, label="recleaning", file=sys.stderr, show_pos=True) as bar:
+            yield from bar
+
+    db = open_archive(db_path)
+    counts = run_reclean(db, Path(seeds_dir), progress)
+    db.close()
+    cleaned = sum(counts.values()) - counts["failed"]
+    added = sum(counts[key] for key in ("new", "same", "reprint", "revised"))
+    click.echo(f"reclean: {cleaned} cleaned, {counts['changed']} changed, {counts['unchanged']} unchanged, "
+               f"{added} newly filed, {counts['failed']} failed")
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+def serve(db_path: str, host: str, port: int) -> None:
+    """Browse the archive in Datasette (database name: the file name, 'news')."""
+    from .publish import serve_archive
+
+    serve_archive(db_path, host, port)
+
+
+@cli.command()
+@click.option("--port", default=8001, show_default=True, help="Port for Datasette.")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
+@click.option("--seeds", "seeds_dir", default=DEFAULT_SEEDS, show_default=True, help="Folder of saved pages.")
+def demo(port: int, db_path: str, seeds_dir: str) -> None:
+    """Crawl the sample sites, clean seeds/ into the archive, then serve it."""
+    ctx = click.get_current_context()
+    from .crawl import EXIT_LOCKED, ArchiveLocked, run_crawl
+
+    try:
+        _code, summary = run_crawl(db_path, [], sample=True)
+    except ArchiveLocked as error:
+        click.echo(f"newsarchive demo: {error}", err=True)
+        sys.exit(EXIT_LOCKED)
+    click.echo(summary)
+    ctx.invoke(reclean, seeds_dir=seeds_dir, db_path=db_path)
+    click.echo(f"serving the archive at http://127.0.0.1:{port}/news (Ctrl-C stops)")
+    ctx.invoke(serve, db_path=db_path, host="127.0.0.1", port=port)
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database (for the last run's status).")
+def sources(db_path: str) -> None:
+    """List the configured sources and how each fared in the last crawl."""
+    from .archive import last_run_status
+    from .sources import load_sources
+
+    status = last_run_status(db_path) if Path(db_path).exists() else {}
+    for source in load_sources().values():
+        state = "enabled" if source.enabled else "disabled"
+        click.echo(f"{source.name:16} {state:8} {status.get(source.name, 'never crawled'):13} {source.site:26} {source.title}")

@@ -26,6 +26,7 @@ class Fetched:
     status: int = 200
     headers: dict | None = None
     selectors: dict | None = None
+    charset: str | None = None
 
     @property
     def content_type(self) -> str | None:
@@ -43,7 +44,8 @@ def ingest(db, fetched: Fetched) -> str:
         page_id = archive.store_page(db, fetched.url, canonical, fetched.source, fetched.body,
                                      fetched.status, fetched.headers)
         try:
-            article = clean_page(RawPage(fetched.body, fetched.url, fetched.content_type, fetched.selectors))
+            article = clean_page(RawPage(fetched.body, fetched.url, fetched.content_type,
+                                          fetched.selectors, fetched.charset))
         except Exception as error:  # noqa: BLE001 - a bad page is recorded, never fatal
             logger.error("cleaning %s failed: %s: %s", fetched.url, type(error).__name__, error)
             archive.record_error(db, fetched.url, fetched.source, "clean", f"{type(error).__name__}: {error}")
@@ -68,7 +70,7 @@ def file_article(db, article: Article, source: str, url: str, canonical: str) ->
         archive.add_revision(db, at_url, record)
     else:
         outcome = "new"
-        article_id = archive.insert_article(db, record, canonical, urlsplit(canonical).hostname or "local")
+        article_id = archive.insert_article(db, record, canonical, urlsplit(canonical).hostname or source)
     archive.record_url(db, article_id, url, canonical)
     return outcome, article_id
 

@@ -1,0 +1,41 @@
+"""Scrapy settings. The environment is read here and nowhere else."""
+
+import os
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Where the archive lives (DESIGN.md); `newsarchive crawl --db` overrides it.
+ARCHIVE_DB = os.getenv("NEWSARCHIVE_DB", "archive/news.db")
+# Set by `newsarchive crawl --sample`: fetch every URL from the bundled replica.
+REPLICA_PROXY = os.getenv("NEWSARCHIVE_REPLICA_PROXY", "")
+
+# Polite by default: identify ourselves, obey robots.txt, one request at a time per
+# host, 2 s between requests to a government host (source profiles may ask for more),
+# and let AutoThrottle slow down further when a site answers slowly.
+CONTACT_URL = os.getenv("NEWSARCHIVE_CONTACT_URL", "https://github.com/newsarchive/newsarchive")
+USER_AGENT = f"newsarchive/0.1 (+{CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 2.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+EXTENSIONS = {"crawler.extensions.CrawlRunLog": 500}
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ReplicaProxyMiddleware": 760}
+
+LOG_LEVEL = os.getenv("NEWSARCHIVE_LOG_LEVEL", "INFO")
+FEED_EXPORT_ENCODING = "utf-8"
