@@ -30,9 +30,11 @@ def work_list(db) -> list[tuple[int, int | None]]:
     """(page id, article id) pairs to clean: each article's primary page (the newest at its
     canonical URL, else its newest page) and every page that has no article yet."""
     primary = db.execute(
-        """SELECT (SELECT p.id FROM pages p WHERE p.article_id = a.id
-                   ORDER BY p.canonical_url = a.url DESC, p.fetched_at DESC, p.id DESC LIMIT 1), a.id
-           FROM articles a ORDER BY a.id"""
+        """SELECT page_id, article_id FROM (
+             SELECT p.id AS page_id, a.id AS article_id, ROW_NUMBER() OVER (
+               PARTITION BY a.id ORDER BY p.canonical_url = a.url DESC, p.fetched_at DESC, p.id DESC) AS rank
+             FROM articles a JOIN pages p ON p.article_id = a.id)
+           WHERE rank = 1 ORDER BY article_id"""
     ).fetchall()
     orphans = db.execute("SELECT id, NULL FROM pages WHERE article_id IS NULL ORDER BY id").fetchall()
     return [(page_id, article_id) for page_id, article_id in primary + orphans if page_id is not None]

@@ -1,0 +1,45 @@
+"""Shared fixtures: the real CLI as a subprocess, a crawled sample archive, free ports."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+NEWSARCHIVE = Path(sys.executable).with_name("newsarchive")
+
+
+def run_cli(*args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run `newsarchive ARGS…` from the project root; output as text."""
+    result = subprocess.run([str(NEWSARCHIVE), *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"newsarchive {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def crawled(tmp_path_factory) -> Path:
+    """An archive after one `newsarchive crawl --sample` (do not modify: copy it)."""
+    db = tmp_path_factory.mktemp("crawled") / "news.db"
+    run_cli("crawl", "--sample", "--db", str(db))
+    return db
+
+
+@pytest.fixture
+def archive_copy(crawled, tmp_path) -> Path:
+    """A private copy of the crawled archive for tests that write to it."""
+    db = tmp_path / "news.db"
+    shutil.copy(crawled, db)
+    return db
