@@ -23,7 +23,7 @@ TABLES = {  # in creation order: referenced tables first
         {"id": int, "url": str, "source": str, "site": str, "title": str, "subtitle": str,
          "original_title": str, "date": str, "source_name": str, "author": str, "editor": str,
          "body": str, "body_original": str, "script": str, "captions": str, "body_hash": str,
-         "first_seen": str, "last_seen": str, "cleaner_version": str, "cluster_id": int},
+         "first_seen": str, "last_seen": str, "cleaner_version": str, "cluster_id": int, "page_id": int},
         "id",
     ),
     "article_urls": (
@@ -129,9 +129,11 @@ def article_record(article, source: str, cleaner_version: str) -> dict:
     }
 
 
-def insert_article(db, record: dict, url: str, site: str | None) -> int:
+def insert_article(db, record: dict, url: str, site: str | None, page_id: int) -> int:
+    """A new article row; `page_id` is the raw page it was cleaned from (reclean reads it)."""
     seen = now()
-    article_id = db["articles"].insert({**record, "url": url, "site": site, "first_seen": seen, "last_seen": seen}).last_pk
+    article_id = db["articles"].insert({**record, "url": url, "site": site, "first_seen": seen, "last_seen": seen,
+                                        "page_id": page_id}).last_pk
     _index(db, article_id, record)
     return article_id
 
@@ -141,13 +143,13 @@ def update_article(db, article_id: int, record: dict) -> None:
     _index(db, article_id, record)
 
 
-def add_revision(db, article_id: int, record: dict) -> None:
+def add_revision(db, article_id: int, record: dict, page_id: int) -> None:
     """Keep the current body as a revision, then store the new one in the article row."""
     old = db["articles"].get(article_id)
     db["revisions"].insert({"article_id": article_id, "title": old["title"], "body": old["body"],
                             "body_hash": old["body_hash"], "first_seen": old["first_seen"],
                             "last_seen": old["last_seen"], "replaced_at": now()})
-    update_article(db, article_id, {**record, "last_seen": now()})
+    update_article(db, article_id, {**record, "last_seen": now(), "page_id": page_id})
 
 
 def touch_article(db, article_id: int) -> None:

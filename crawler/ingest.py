@@ -50,13 +50,13 @@ def ingest(db, fetched: Fetched) -> str:
             logger.error("cleaning %s failed: %s: %s", fetched.url, type(error).__name__, error)
             archive.record_error(db, fetched.url, fetched.source, "clean", f"{type(error).__name__}: {error}")
             return "failed"
-        outcome, article_id = file_article(db, article, fetched.source, fetched.url, canonical)
+        outcome, article_id = file_article(db, article, fetched.source, fetched.url, canonical, page_id)
         db["pages"].update(page_id, {"article_id": article_id, "charset": article.charset})
     return outcome
 
 
-def file_article(db, article: Article, source: str, url: str, canonical: str) -> tuple[str, int]:
-    """Dedupe a cleaned article against the archive and write it."""
+def file_article(db, article: Article, source: str, url: str, canonical: str, page_id: int) -> tuple[str, int]:
+    """Dedupe a cleaned article (from raw page `page_id`) against the archive and write it."""
     record = archive.article_record(article, source, CLEANER_VERSION)
     same_body = _one(db, "SELECT id FROM articles WHERE body_hash = ? ORDER BY id LIMIT 1", record["body_hash"])
     at_url = _one(db, "SELECT article_id FROM article_urls WHERE canonical_url = ? ORDER BY last_seen DESC LIMIT 1",
@@ -67,10 +67,10 @@ def file_article(db, article: Article, source: str, url: str, canonical: str) ->
         article_id = same_body
     elif at_url is not None:
         outcome, article_id = "revised", at_url
-        archive.add_revision(db, at_url, record)
+        archive.add_revision(db, at_url, record, page_id)
     else:
         outcome = "new"
-        article_id = archive.insert_article(db, record, canonical, urlsplit(canonical).hostname or source)
+        article_id = archive.insert_article(db, record, canonical, urlsplit(canonical).hostname or source, page_id)
     archive.record_url(db, article_id, url, canonical)
     return outcome, article_id
 

@@ -27,17 +27,12 @@ def import_seeds(db, seeds_dir: Path) -> int:
 
 
 def work_list(db) -> list[tuple[int, int | None]]:
-    """(page id, article id) pairs to clean: each article's primary page (the newest at its
-    canonical URL, else its newest page) and every page that has no article yet."""
-    primary = db.execute(
-        """SELECT page_id, article_id FROM (
-             SELECT p.id AS page_id, a.id AS article_id, ROW_NUMBER() OVER (
-               PARTITION BY a.id ORDER BY p.canonical_url = a.url DESC, p.fetched_at DESC, p.id DESC) AS rank
-             FROM articles a JOIN pages p ON p.article_id = a.id)
-           WHERE rank = 1 ORDER BY article_id"""
+    """(page id, article id) pairs to clean: the page each article was cleaned from, then
+    every page that has no article yet."""
+    return db.execute(
+        "SELECT page_id, id FROM articles WHERE page_id IS NOT NULL "
+        "UNION ALL SELECT id, NULL FROM pages WHERE article_id IS NULL ORDER BY 2 NULLS LAST, 1"
     ).fetchall()
-    orphans = db.execute("SELECT id, NULL FROM pages WHERE article_id IS NULL ORDER BY id").fetchall()
-    return [(page_id, article_id) for page_id, article_id in primary + orphans if page_id is not None]
 
 
 def reclean_page(db, page_id: int, article_id: int | None, profiles: dict) -> str:
@@ -53,7 +48,7 @@ def reclean_page(db, page_id: int, article_id: int | None, profiles: dict) -> st
         return "failed"
     with db.conn:
         if article_id is None:
-            outcome, new_id = file_article(db, article, page["source"], page["url"], page["canonical_url"])
+            outcome, new_id = file_article(db, article, page["source"], page["url"], page["canonical_url"], page_id)
             db["pages"].update(page_id, {"article_id": new_id})
             return outcome
         record = archive.article_record(article, page["source"], CLEANER_VERSION)

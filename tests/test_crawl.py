@@ -1,0 +1,129 @@
+"""`newsarchive crawl --sample`: real Scrapy over loopback into a real SQLite archive."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import sqlite3
+
+import pytest
+
+from conftest import run_cli
+
+KEYWORDS_ARTICLE = {  # seed 000's text: a jl.gov.cn article reprinted by people.com.cn, also in BIG5
+    "https://www.jl.gov.cn/yaowen/202304/t20230412_2991234.html",
+    "http://jl.people.com.cn/n2/2023/0412/c349771-40375012.html",
+    "http://jl.people.com.cn/BIG5/n2/2023/0412/c349771-40375012.html",
+}
+TASK_FORCE_ARTICLE = {  # seed 004's text: a jl.cri.cn article reprinted by jilin.china.com.cn
+    "https://jl.cri.cn/20190709/7c8d1e46-5a2b-4e0f-9b1c-2f3a4b5c6d7e.html",
+    "http://jilin.china.com.cn/2019-07/10/content_40815524.html",
+}
+
+
+@pytest.fixture(scope="module")
+def db(crawled):
+    connection = sqlite3.connect(crawled)
+    connection.row_factory = sqlite3.Row
+    yield connection
+    connection.close()
+
+
+def urls_of(db, url: str) -> set[str]:
+    rows = db.execute(
+        "SELECT url FROM article_urls WHERE article_id = (SELECT article_id FROM article_urls WHERE url = ?)", [url]
+    ).fetchall()
+    return {row["url"] for row in rows}
+
+
+def test_every_family_archived(db):
+    per_site = dict(db.execute(
+        "SELECT substr(url, instr(url, '//') + 2, instr(substr(url, instr(url, '//') + 2), '/') - 1) AS host, "
+        "count(DISTINCT article_id) FROM article_urls GROUP BY host").fetchall())
+    assert per_site == {"www.jl.gov.cn": 10, "jl.people.com.cn": 7, "jl.cri.cn": 5,
+                        "jilin.china.com.cn": 4, "epaper.changchunews.com": 3}
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 27
+
+
+@pytest.mark.parametrize("expected", [KEYWORDS_ARTICLE, TASK_FORCE_ARTICLE])
+def test_reprints_are_one_article_with_several_urls(db, expected):
+    assert urls_of(db, next(iter(expected))) == expected
+
+
+def test_reprint_bodies_agree_across_chrome(db):
+    row = db.execute("SELECT a.* FROM articles a JOIN article_urls u ON u.article_id = a.id WHERE u.url = ?",
+                     [sorted(KEYWORDS_ARTICLE)[-1]]).fetchone()
+    assert row["title"] == "从三组关键词看吉林省开发区建设"
+    assert row["body"].startswith("春光明媚,天气晴好。") and row["body"].endswith("(记者 张雅静)")
+    assert json.loads(row["captions"])[0].endswith("刘剑锋 摄")
+
+
+def test_traditional_mirror_stored_simplified(db):
+    row = db.execute("SELECT * FROM articles WHERE url = 'http://jl.people.com.cn/n2/2022/1012/c349771-40135871.html'").fetchone()
+    assert row["script"] == "zh-Hant"
+    assert row["title"] == "【视频】e起点赞长春这十年|区县领导访谈·经开区"
+    assert "经开区始终把学习贯彻落实" in row["body"] and "經開區" not in row["body"]
+    assert "經開區始終把學習貫徹落實" in row["body_original"]
+    assert row["editor"] == "马俊华、谢龙"
+
+
+def test_gbk_pages_decoded(db):
+    charsets = dict(db.execute("SELECT source, group_concat(DISTINCT charset) FROM pages WHERE status = 200 GROUP BY source"))
+    assert charsets["jl_gov_yaowen"] == "gb18030"
+    assert "big5hkscs" in charsets["jl_people"]
+
+
+def test_layout_and_list_pages_are_not_articles(db):
+    assert db.execute("SELECT count(*) FROM pages WHERE url LIKE '%/layout/%' OR url LIKE '%index%'").fetchone()[0] == 0
+
+
+def test_bad_input_recorded_without_stopping_the_crawl(db):
+    errors = db.execute("SELECT url, stage, error FROM errors").fetchall()
+    text = "\n".join(f"{row['url']} {row['stage']} {row['error']}" for row in errors)
+    assert "000000000404.html fetch HTTP 404" in text
+    assert "redirect loop:" in text
+    assert "20000000-0000-4000-8000-000000000000.html clean DecodeError: binary content" in text
+    assert "30000000-0000-4000-8000-000000000000.html clean EmptyArticle" in text
+
+
+def test_crawl_run_recorded(db):
+    run = db.execute("SELECT * FROM crawl_runs").fetchone()
+    assert run["status"] == "ok" and run["exit_code"] == 0
+    assert run["new_articles"] == 27 and run["errors"] >= 4 and run["requests"] > 40
+    per_source = json.loads(run["sources"])
+    assert per_source["jl_cri"]["new"] == 4 and per_source["jl_cri"]["status"] == "ok"
+
+
+def test_second_crawl_adds_nothing(archive_copy):
+    before = sqlite3.connect(archive_copy).execute("SELECT count(*) FROM articles").fetchone()[0]
+    result = run_cli("crawl", "--sample", "--db", str(archive_copy))
+    assert "0 new articles" in result.stdout
+    db = sqlite3.connect(archive_copy)
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == before
+    assert db.execute("SELECT count(*) FROM article_urls").fetchone()[0] == db.execute(
+        "SELECT count(DISTINCT url) FROM article_urls").fetchone()[0]
+    assert db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 2
+
+
+def test_one_named_source(tmp_path):
+    db_path = tmp_path / "news.db"
+    result = run_cli("crawl", "jl_cri", "--sample", "--db", str(db_path))
+    assert "1 sources" in result.stdout
+    assert sqlite3.connect(db_path).execute("SELECT DISTINCT source FROM articles").fetchall() == [("jl_cri",)]
+
+
+def test_a_running_crawl_locks_out_a_second(tmp_path):
+    db_path = tmp_path / "news.db"
+    with open(f"{db_path}.lock", "w") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        holder.write("4242")
+        holder.flush()
+        result = run_cli("crawl", "--sample", "--db", str(db_path), check=False)
+    assert result.returncode == 75
+    assert "pid 4242" in result.stderr
+
+
+def test_unknown_source_is_a_clear_error(tmp_path):
+    result = run_cli("crawl", "no_such_source", "--sample", "--db", str(tmp_path / "news.db"), check=False)
+    assert result.returncode != 0
+    assert "unknown source(s): no_such_source" in result.stdout + result.stderr
