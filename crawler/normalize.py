@@ -111,7 +111,7 @@ def canonical_url(url: str) -> str:
     fragment removed, and mirror URLs (BIG5 gateways) mapped to the original."""
     for pattern, replacement in URL_REWRITES:
         url = pattern.sub(replacement, url)
-    if not url.startswith(("http://", "https://")):
+    if not url.lower().startswith(("http://", "https://")):
         return url
     normalized = courlan.normalize_url(url)
     scheme, netloc, path, query, _fragment = urlsplit(normalized)

@@ -72,10 +72,10 @@ def test_metadata_titles_sort_and_facets(site):
     metadata = get_json(base, "/-/metadata.json")
     assert metadata["title"].startswith("newsarchive")
     table = get_json(base, "/news/articles.json", _size="5")
-    assert table["sort_desc"] == "date"
+    assert "sorted by date descending" in table["human_description_en"]
     dates = [row["date"] for row in table["rows"]]
     assert dates == sorted(dates, reverse=True)
-    assert {"source", "site"} <= set(table["facet_results"])
+    assert {"source", "site", "date"} <= set(table["facet_results"])
 
 
 def test_article_row_page(site):

@@ -1,0 +1,65 @@
+"""The rule table is data: each rule documented, each family's lines classified right."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.rules import LINE_RULES, date_in_url, match_line
+
+
+def test_every_rule_says_where_it_was_seen():
+    assert LINE_RULES and all(rule.seen and "[" in rule.seen for rule in LINE_RULES)
+
+
+@pytest.mark.parametrize("line, action, fields", [
+    ("分享本页至手机", "drop", {}),
+    ("010070050010000000000000011100001129514416", "drop", {}),
+    ("时间: 2023-04-12 09:09:31 \xa0\xa0\xa0来源: 吉林日报", "meta", {"date": "2023-04-12 09:09:31", "source": "吉林日报"}),
+    ("责任编辑: 邵守志", "meta", {"editor": "邵守志"}),
+    ("字号:[大][中][小]", "drop", {}),
+    ("扫一扫在手机打开当前页面", "drop", {}),
+    ("人民网>>吉林频道", "drop", {}),
+    ("2022年10月12日10:00 | 来源:人民网-吉林频道", "meta", {"date": "2022年10月12日10:00", "source": "人民网-吉林频道"}),
+    ("(责编:马俊华、谢龙)", "meta", {"editor": "马俊华、谢龙"}),
+    ("点击进入专题", "drop", {}),
+    ("返回顶部", "drop", {}),
+    ("人 民 网 版 权 所 有 ,未 经 书 面 授 权 禁 止 使 用", "drop_rest", {}),
+    ("关东黑土", "drop", {}),
+    ("长春 江城 四平 辽源 通化 白城 白山 松原 延边 长白山保护开发区", "drop", {}),
+    ("热线:0431-81126178", "drop", {}),
+    ("2019-07-09 09:51:36 | 来源:长春日报 | 编辑:田东艳 | 责编:刘征宇", "meta",
+     {"date": "2019-07-09 09:51:36", "source": "长春日报", "editor": "田东艳、刘征宇"}),
+    ("2020-04-20 11:08:05来源:长春日报编辑:杜伟责编:张群", "meta",
+     {"date": "2020-04-20 11:08:05", "source": "长春日报", "editor": "杜伟、张群"}),
+    ("国际在线版权与信息产品内容销售的声明:", "drop_rest", {}),
+    ("原题:进一线 解难题", "meta", {"original_title": "进一线 解难题"}),
+    ("(编辑:王唯健 责任编辑:赵岩)", "meta", {"editor": "王唯健、赵岩"}),
+    ("编辑: 赵新 吉网新闻热线:0431-82902222", "meta", {"editor": "赵新"}),
+    ("本报记者 王秋月", "byline", {"author": "王秋月"}),
+    ("…省商务厅开发区管理监督处负责人说。(记者 张雅静)", "note", {"author": "张雅静"}),
+    ("…目前该项目4条碳化纤已全部投产。 刘剑锋 摄", "caption", {}),
+])
+def test_lines_of_each_family(line, action, fields):
+    rule, found = match_line(line)
+    assert rule.action == action
+    assert found == fields
+
+
+@pytest.mark.parametrize("line", [
+    "春光明媚,天气晴好。行走在省内各大开发区,机器轰鸣,塔吊林立的建设场景随处可见。",
+    "关键词", "工业立区之变——", "精准发力 推动产业发展", "2022年,这是奋进的一年!",
+])
+def test_body_lines_are_left_alone(line):
+    assert match_line(line) is None
+
+
+@pytest.mark.parametrize("url, day", [
+    ("https://www.jl.gov.cn/yaowen/202304/t20230412_2991234.html", "2023-04-12"),
+    ("http://jl.people.com.cn/n2/2022/1012/c349771-40135871.html", "2022-10-12"),
+    ("https://jl.cri.cn/n/20200420/bc61ec5d-7f2e-4b1a-8c3d-5e6f7a8b9c0d.html", "2020-04-20"),
+    ("http://epaper.changchunews.com/ccrb/pc/paper/c/202202/15/content_118203.html", "2022-02-15"),
+    ("http://jilin.china.com.cn/2022-10/08/content_42130160.html", "2022-10-08"),
+    ("https://www.jl.gov.cn/yaowen/index.html", None),
+])
+def test_date_in_url(url, day):
+    assert date_in_url(url) == day
