@@ -24,15 +24,24 @@ class ReplicaProxyMiddleware:
         return cls(proxy)
 
     def process_request(self, request):
-        if request.meta.get("proxy") == self.proxy:
-            return None
-        meta = {**request.meta, "proxy": self.proxy}
-        if request.url.startswith("https://"):
-            meta["replica_url"] = request.url
-            return request.replace(url="http://" + request.url[len("https://"):], meta=meta)
+        real_url = request.meta.get("replica_url")
+        if real_url and request.url == _plain_http(real_url):
+            return None  # already rerouted
+        request.meta.pop("replica_url", None)  # stale, copied onto a redirect
         request.meta["proxy"] = self.proxy
+        if request.url.startswith("https://"):
+            return request.replace(url=_plain_http(request.url), meta={**request.meta, "replica_url": request.url})
         return None
 
     def process_response(self, request, response):
         real_url = request.meta.get("replica_url")
         return response.replace(url=real_url) if real_url else response
+
+
+def _plain_http(url: str) -> str:
+    return "http://" + url[len("https://"):] if url.startswith("https://") else url
+
+
+def real_url(request) -> str:
+    """The URL a request stands for, also when it travels rerouted to a replica."""
+    return request.meta.get("replica_url") or request.url

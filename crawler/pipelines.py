@@ -41,7 +41,8 @@ class ArchivePipeline:
         if chain and self.db is not None:
             error = "redirect loop: " + " -> ".join(chain + [request.url])
             self.crawler.spider.logger.error("%s", error)
-            self.process_item(FetchError(chain[0], request.cb_kwargs.get("source", "?"), error))
+            first = request.meta.get("replica_url", chain[0])  # the link as the list page gave it
+            self.process_item(FetchError(first, request.cb_kwargs.get("source", "?"), error))
 
     def process_item(self, item):
         stats = self.crawler.stats

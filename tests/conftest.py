@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -15,9 +16,10 @@ SEEDS = ROOT / "seeds"
 NEWSARCHIVE = Path(sys.executable).with_name("newsarchive")
 
 
-def run_cli(*args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Run `newsarchive ARGS…` from the project root; output as text."""
-    result = subprocess.run([str(NEWSARCHIVE), *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+def run_cli(*args: str, check: bool = True, timeout: int = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `newsarchive ARGS…` from the project root; output as text; `env` adds variables."""
+    result = subprocess.run([str(NEWSARCHIVE), *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                            env={**os.environ, **(env or {})})
     if check and result.returncode != 0:
         raise AssertionError(f"newsarchive {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
     return result

@@ -28,3 +28,15 @@ def test_changed_page_becomes_a_revision(tmp_path):
     indexed = "SELECT count(*) FROM articles_fts WHERE rowid = ? AND articles_fts MATCH ?"
     assert db.execute(indexed, [article_id, '"35"']).fetchone()[0] == 1  # the search index follows the revision
     assert db.execute(indexed, [article_id, '"30"']).fetchone()[0] == 0
+
+
+def test_oversize_page_is_recorded_and_the_crawl_goes_on(tmp_path):
+    db_path = tmp_path / "news.db"
+    bloated = SampleSite(edits={WINE: ("</body>", "<!-- " + "填充" * 200_000 + " --></body>")})
+    with SampleServer(bloated) as server:
+        result = run_cli("crawl", "jl_cri", "--proxy", server.url, "--db", str(db_path),
+                         env={"NEWSARCHIVE_MAX_PAGE_BYTES": "500000"})
+    assert "4 new articles" in result.stdout
+    db = sqlite3.connect(db_path)
+    (error,) = db.execute("SELECT error FROM errors WHERE url = ?", ["https://" + WINE]).fetchone()
+    assert "larger than download max size (500000)" in error

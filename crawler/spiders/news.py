@@ -11,6 +11,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from ..items import FetchError, PageItem
+from ..middlewares import real_url
 from ..normalize import CHINA_TZ
 from ..sources import Source, load_sources
 
@@ -77,8 +78,9 @@ class NewsSpider(scrapy.Spider):
             reason = f"HTTP {failure.value.response.status}"
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        self.logger.error("fetching %s failed: %s", request.url, reason)
-        yield FetchError(request.url, request.cb_kwargs.get("source", "?"), reason)
+        url = real_url(request)
+        self.logger.error("fetching %s failed: %s", url, reason)
+        yield FetchError(url, request.cb_kwargs.get("source", "?"), reason)
 
     def _list_request(self, url: str, source: str) -> scrapy.Request:
         self.list_pages[source].add(url)
