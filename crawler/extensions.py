@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 
 from . import archive
+from .components import required_setting
 
 ARTICLE_OUTCOMES = ("new", "same", "reprint", "revised")
 
@@ -45,10 +45,7 @@ class CrawlRunLog:
 
     @classmethod
     def from_crawler(cls, crawler):
-        db_path = crawler.settings.get("ARCHIVE_DB")
-        if not db_path:
-            raise NotConfigured("ARCHIVE_DB is not set")
-        extension = cls(crawler, db_path)
+        extension = cls(crawler, required_setting(crawler, "ARCHIVE_DB"))
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 

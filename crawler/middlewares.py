@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scrapy.exceptions import NotConfigured
+from .components import required_setting
 
 
 class ReplicaProxyMiddleware:
@@ -18,10 +18,7 @@ class ReplicaProxyMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        proxy = crawler.settings.get("REPLICA_PROXY")
-        if not proxy:
-            raise NotConfigured("REPLICA_PROXY is not set")
-        return cls(proxy)
+        return cls(required_setting(crawler, "REPLICA_PROXY"))
 
     def process_request(self, request):
         real_url = request.meta.get("replica_url")

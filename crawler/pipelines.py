@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 
 from . import archive
+from .components import required_setting
 from .ingest import Fetched, ingest
 from .items import FetchError, PageItem
 from .sources import load_sources
@@ -19,10 +19,7 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        db_path = crawler.settings.get("ARCHIVE_DB")
-        if not db_path:
-            raise NotConfigured("ARCHIVE_DB is not set")
-        pipeline = cls(crawler, db_path)
+        pipeline = cls(crawler, required_setting(crawler, "ARCHIVE_DB"))
         crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
         return pipeline
 
