@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass, field
 from .boilerplate import read_lines
 from .decode import decode
 from .extract import extract_html
-from .rules import date_in_url, match_line
 from .normalize import (
     canonical_url,
     collapse_spaces,
@@ -19,6 +18,7 @@ from .normalize import (
     join_names,
     to_simplified,
 )
+from .rules import date_in_url, match_line
 
 # A body with fewer letters/Han characters than this is debris, not an article.
 MIN_BODY_CHARS = 10

@@ -7,6 +7,7 @@ CMSs print, then trafilatura for the body and whatever metadata is still missing
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import lxml.html
@@ -15,6 +16,8 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from .normalize import collapse_spaces
+
+logger = logging.getLogger(__name__)
 
 # <meta name=…> and <meta property=…> that carry article metadata, by trust.
 META_FIELDS = {
@@ -38,7 +41,6 @@ class PageParts:
     lines: list[str] = field(default_factory=list)
     header_lines: list[str] = field(default_factory=list)
     caption_hints: frozenset[str] = frozenset()
-    body_from: str = "trafilatura"
 
 
 class NotHTML(ValueError):
@@ -60,10 +62,12 @@ def extract_html(text: str, url: str | None = None, selectors: dict | None = Non
     skip = _selector_list(selectors.get("exclude"))
     if body is not None:
         parts.lines = render_lines(body, skip)
-        parts.body_from = "selector"
         if "title" not in parts.fields:
             parts.fields["title"] = _headline(tree) or ""
     else:
+        if selectors.get("body"):
+            # Templates change silently: say so, then extract generically.
+            logger.warning("body selector %r matched nothing on %s; using generic extraction", selectors["body"], url)
         _with_trafilatura(tree, url, parts)
     parts.fields = {name: value for name, value in parts.fields.items() if value}
     return parts

@@ -131,11 +131,10 @@ class SampleSite:
         related = [{"title": other["title"], "url": other_spot["path"]} for other, other_spot in placed
                    if other is not article][:3]
         labels = dict(PEOPLE_LABELS)
-        labels["mirror"] = "/BIG5" + spot["path"]
         return {**article, "blocks": blocks, "docid": docid, "contentid": docid, "people_date": people_date,
                 "file": spot["path"].rsplit("/", 1)[-1], "file_path": "/".join(spot["path"].split("/")[-2:]),
                 "resource_code": "01007005001000000000000001110000" + docid.rjust(10, "0"),
-                "mirror_switch": labels["mirror"], "extra": {"related": related, "t": labels}}
+                "mirror_switch": "/BIG5" + spot["path"], "extra": {"related": related, "t": labels}}
 
     def _mirror(self, site: dict, article: dict, spot: dict, placed: list) -> str:
         """The /BIG5/ page: same template, every string in Traditional characters."""
