@@ -23,7 +23,8 @@ TABLES = {  # in creation order: referenced tables first
         {"id": int, "url": str, "source": str, "site": str, "title": str, "subtitle": str,
          "original_title": str, "date": str, "source_name": str, "author": str, "editor": str,
          "body": str, "body_original": str, "script": str, "captions": str, "body_hash": str,
-         "first_seen": str, "last_seen": str, "cleaner_version": str, "cluster_id": int, "page_id": int},
+         "first_seen": str, "last_seen": str, "cleaner_version": str, "cluster_id": int, "page_id": int,
+         "gone_at": str},
         "id",
     ),
     "article_urls": (
@@ -43,8 +44,13 @@ TABLES = {  # in creation order: referenced tables first
     ),
     "crawl_runs": (
         {"id": int, "started": str, "finished": str, "sources": str, "requests": int, "new_articles": int,
-         "new_revisions": int, "errors": int, "status": str, "exit_code": int},
+         "new_revisions": int, "errors": int, "status": str, "exit_code": int, "mode": str, "delays": str},
         "id",
+    ),
+    "list_pages": (
+        {"url": str, "source": str, "etag": str, "last_modified": str, "checked_at": str, "status": int,
+         "article_links": int, "new_links": int},
+        "url",
     ),
     "errors": ({"id": int, "url": str, "source": str, "at": str, "stage": str, "error": str}, "id"),
 }
@@ -79,8 +85,13 @@ def open_archive(path: str | Path) -> sqlite_utils.Database:
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create missing tables, foreign keys, indexes and the search index; idempotent."""
     for name, (columns, pk) in TABLES.items():
-        if not db[name].exists():
-            db[name].create(columns, pk=pk, foreign_keys=FOREIGN_KEYS.get(name))
+        table = db[name]
+        if not table.exists():
+            table.create(columns, pk=pk, foreign_keys=FOREIGN_KEYS.get(name))
+            continue
+        for column, kind in columns.items():  # an archive from an older version gains new columns
+            if column not in table.columns_dict:
+                table.add_column(column, kind)
     for name, indexes in INDEXES.items():
         for columns in indexes:
             db[name].create_index(columns, if_not_exists=True)
@@ -185,6 +196,49 @@ def last_run_status(db_path: str) -> dict[str, str]:
                 status.setdefault(name, counts.get("status", "?"))
     db.close()
     return status
+
+
+def known_urls(db) -> set[str]:
+    """URLs a normal run need not fetch again: every URL (as seen and canonical) of an
+    archived article, every raw page kept (a page that failed cleaning is recleaned
+    offline), and dead links (404/410, redirect loops)."""
+    rows = db.execute(
+        "SELECT url, canonical_url FROM article_urls UNION SELECT url, canonical_url FROM pages "
+        "UNION SELECT url, url FROM errors WHERE error LIKE 'HTTP 404%' OR error LIKE 'HTTP 410%' "
+        "OR error LIKE 'redirect loop%'").fetchall()
+    return {url for row in rows for url in row}
+
+
+def list_validators(db) -> dict[str, dict]:
+    """ETag/Last-Modified of each list page, for conditional requests."""
+    return {row["url"]: row for row in db.query("SELECT url, etag, last_modified FROM list_pages")}
+
+
+def refresh_targets(db, source: str) -> list[dict]:
+    """Known articles of a source to revisit: the URL of the page each was cleaned from,
+    with that page's validators (gone articles are not revisited)."""
+    return list(db.query(
+        "SELECT p.url, p.etag, p.last_modified FROM articles a JOIN pages p ON p.id = a.page_id "
+        "WHERE a.source = ? AND a.gone_at IS NULL ORDER BY a.id", [source]))
+
+
+def record_list_page(db, record: dict) -> None:
+    db["list_pages"].upsert({**record, "checked_at": now()}, pk="url")
+
+
+def mark_gone(db, url: str) -> int:
+    """Flag the article at this URL as taken down (never deleted); returns rows marked."""
+    cursor = db.execute(
+        "UPDATE articles SET gone_at = ? WHERE gone_at IS NULL AND id IN "
+        "(SELECT article_id FROM article_urls WHERE url = ? OR canonical_url = ?)", [now(), url, url])
+    return cursor.rowcount
+
+
+def touch_url(db, url: str) -> None:
+    """The page at this URL answered 'not modified': its article is still there."""
+    db.execute("UPDATE article_urls SET last_seen = ? WHERE url = ?", [now(), url])
+    db.execute("UPDATE articles SET last_seen = ? WHERE id IN (SELECT article_id FROM article_urls WHERE url = ?)",
+               [now(), url])
 
 
 def record_error(db, url: str, source: str | None, stage: str, error: str) -> None:

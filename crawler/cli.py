@@ -61,16 +61,21 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
 @click.option("--sample", is_flag=True, help="Crawl the bundled sample sites, served on a free loopback port for the run.")
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
 @click.option("--proxy", help="Fetch every URL through this HTTP proxy (a replica of the sites).")
-def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | None) -> None:
-    """Crawl the named sources (all enabled ones by default) into the archive.
+@click.option("--backfill", is_flag=True, help="Keep paginating lists past pages with nothing new (resumable).")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Read at most N list pages per source.")
+@click.option("--refresh", is_flag=True, help="Also revisit known articles: changes become revisions, 404/410 marks them gone.")
+def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | None, backfill: bool,
+          max_pages: int | None, refresh: bool) -> None:
+    """Crawl the named sources (all enabled ones by default) into the archive, incrementally.
 
-    Exit codes: 0 success; 1 a source stored no article or the crawl did not finish;
-    75 another crawl holds the archive.
+    Exit codes: 0 success; 1 a source is failing (no article links, empty bodies, no dates,
+    blocked) or the crawl did not finish; 75 another crawl holds the archive.
     """
     from .crawl import EXIT_LOCKED, ArchiveLocked, run_crawl
 
     try:
-        code, summary = run_crawl(db_path, list(sources), sample=sample, proxy=proxy)
+        code, summary = run_crawl(db_path, list(sources), sample=sample, proxy=proxy, backfill=backfill,
+                                  refresh=refresh, max_pages=max_pages)
     except ArchiveLocked as error:
         click.echo(f"newsarchive crawl: {error}", err=True)
         sys.exit(EXIT_LOCKED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -68,28 +69,43 @@ def crawl_settings(db_path: str, proxy: str | None) -> Settings:
     return settings
 
 
-def run_crawl(db_path: str, sources: list[str], sample: bool = False, proxy: str | None = None) -> tuple[int, str]:
+def run_crawl(db_path: str, sources: list[str], sample: bool = False, proxy: str | None = None,
+              backfill: bool = False, refresh: bool = False, max_pages: int | None = None) -> tuple[int, str]:
     """Crawl the sources into the archive; return (exit code, summary line)."""
+    options = {"backfill": backfill, "refresh": refresh, "max_pages": max_pages}
     with archive_lock(db_path):
         if sample:
             with SampleServer() as server:
-                return _run(db_path, sources, server.url)
-        return _run(db_path, sources, proxy)
+                return _run(db_path, sources, server.url, options)
+        return _run(db_path, sources, proxy, options)
 
 
-def _run(db_path: str, sources: list[str], proxy: str | None) -> tuple[int, str]:
-    process = CrawlerProcess(crawl_settings(db_path, proxy))
-    process.crawl(NewsSpider, source=",".join(sources))
+def _run(db_path: str, sources: list[str], proxy: str | None, options: dict) -> tuple[int, str]:
+    settings = crawl_settings(db_path, proxy)
+    jobdir = None
+    if options["backfill"]:
+        # A long backfill that gets killed resumes where it stopped (Scrapy JOBDIR).
+        jobdir = Path(db_path).parent / "jobs" / ("backfill-" + ("-".join(sorted(sources)) or "all"))
+        settings.set("JOBDIR", str(jobdir), priority="cmdline")
+    process = CrawlerProcess(settings)
+    process.crawl(NewsSpider, source=",".join(sources), **{k: v for k, v in options.items() if v})
     process.start()
     db = archive.open_archive(db_path)
     run = next(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1"), None)
     db.close()
     if run is None:
         return EXIT_FAILING, "crawl failed before it could record a run"
+    if jobdir and run["status"] != "shutdown":
+        shutil.rmtree(jobdir, ignore_errors=True)  # finished: the next backfill starts afresh
+    return run["exit_code"], summary_line(run)
+
+
+def summary_line(run: dict) -> str:
+    """The one line a cron mail shows."""
     per_source = json.loads(run["sources"])
-    failing = [name for name, counts in per_source.items() if counts["status"] == "failing"]
-    line = (f"crawl run {run['id']}: {run['status']}, {len(per_source)} sources, {run['requests']} requests, "
-            f"{run['new_articles']} new articles, {run['new_revisions']} revisions, {run['errors']} errors")
-    if failing:
-        line += f"; no articles from: {', '.join(failing)}"
-    return run["exit_code"], line
+    line = (f"crawl run {run['id']} ({run['mode']}): {run['status']}, {len(per_source)} sources, "
+            f"{run['requests']} requests, {run['new_articles']} new articles, {run['new_revisions']} revisions, "
+            f"{run['errors']} errors")
+    failing = [f"{name} ({'; '.join(counts['reasons'])})" for name, counts in per_source.items()
+               if counts["status"] == "failing"]
+    return line + (f"; failing: {', '.join(failing)}" if failing else "")

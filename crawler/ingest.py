@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from . import archive
-from .clean import CLEANER_VERSION, Article, RawPage, clean_page
+from .clean import CLEANER_VERSION, Article, EmptyArticle, RawPage, clean_page
 from .normalize import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -33,12 +33,21 @@ class Fetched:
         return (self.headers or {}).get("content-type")
 
 
-def ingest(db, fetched: Fetched) -> str:
-    """Store the raw page, clean it and file the article; return what happened.
+@dataclass
+class Filed:
+    """What ingest() did with a page.
 
-    Outcomes: new, same (seen before at this URL), reprint (same body, another URL),
-    revised (new body at a known URL) or failed (recorded in `errors`).
+    outcome: new, same (seen before at this URL), reprint (same body, another URL),
+    revised (new body at a known URL), empty (no article text) or failed (recorded in
+    `errors`); undated: the article has no date (a template change can cause that).
     """
+
+    outcome: str
+    undated: bool = False
+
+
+def ingest(db, fetched: Fetched) -> Filed:
+    """Store the raw page, clean it and file the article."""
     canonical = canonical_url(fetched.url)
     with db.conn:
         page_id = archive.store_page(db, fetched.url, canonical, fetched.source, fetched.body,
@@ -49,10 +58,10 @@ def ingest(db, fetched: Fetched) -> str:
         except Exception as error:  # noqa: BLE001 - a bad page is recorded, never fatal
             logger.error("cleaning %s failed: %s: %s", fetched.url, type(error).__name__, error)
             archive.record_error(db, fetched.url, fetched.source, "clean", f"{type(error).__name__}: {error}")
-            return "failed"
+            return Filed("empty" if isinstance(error, EmptyArticle) else "failed")
         outcome, article_id = file_article(db, article, fetched.source, fetched.url, canonical, page_id)
         db["pages"].update(page_id, {"article_id": article_id, "charset": article.charset})
-    return outcome
+    return Filed(outcome, undated=article.date is None)
 
 
 def file_article(db, article: Article, source: str, url: str, canonical: str, page_id: int) -> tuple[str, int]:

@@ -1,4 +1,4 @@
-"""What the spider yields: fetched article pages and fetch failures."""
+"""What the spider yields: fetched pages, list-page reports and fetch failures."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 @dataclass
 class PageItem:
-    """An article page as fetched; cleaning happens in the pipeline, not the spider."""
+    """An article page as fetched; cleaning happens in the pipeline, not the spider.
+
+    status 304 means the archived copy is still current (conditional GET, `--refresh`).
+    """
 
     url: str
     body: bytes
@@ -17,9 +20,27 @@ class PageItem:
 
 
 @dataclass
+class ListPageItem:
+    """A list page read: its validators for the next run and how many links it held."""
+
+    url: str
+    source: str
+    status: int
+    etag: str | None
+    last_modified: str | None
+    article_links: int
+    new_links: int
+
+
+@dataclass
 class FetchError:
-    """A request that produced no page: HTTP error, redirect loop, timeout, oversize…"""
+    """A request that produced no page.
+
+    kind: 'fetch' (HTTP error, redirect loop, timeout, oversize…), 'blocked' (an anti-bot
+    challenge) or 'gone' (a known article answered 404/410).
+    """
 
     url: str
     source: str
     error: str
+    kind: str = "fetch"

@@ -1,4 +1,4 @@
-"""Scrapy adapter: hand fetched pages to ingest() and failures to the errors table."""
+"""Scrapy adapter: hand fetched pages to ingest(), list reports and failures to the archive."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from scrapy import signals
 from . import archive
 from .components import required_setting
 from .ingest import Fetched, ingest
-from .items import FetchError, PageItem
+from .items import FetchError, ListPageItem, PageItem
 from .sources import load_sources
 
 
@@ -42,17 +42,43 @@ class ArchivePipeline:
             self.process_item(FetchError(first, request.cb_kwargs.get("source", "?"), error))
 
     def process_item(self, item):
-        stats = self.crawler.stats
-        if isinstance(item, FetchError):
-            archive.record_error(self.db, item.url, item.source, "fetch", item.error)
-            outcome = "failed"
-        elif isinstance(item, PageItem):
-            profile = self.profiles.get(item.source)
-            fetched = Fetched(item.url, item.body, item.source, item.status, item.headers,
-                              profile.selectors if profile else None, profile.charset if profile else None)
-            outcome = ingest(self.db, fetched)
+        if isinstance(item, PageItem):
+            outcomes = self._page(item)
+        elif isinstance(item, ListPageItem):
+            outcomes = self._list_page(item)
+        elif isinstance(item, FetchError):
+            outcomes = self._failure(item)
         else:
             return item
-        stats.inc_value(f"newsarchive/{outcome}")
-        stats.inc_value(f"newsarchive/source/{item.source}/{outcome}")
+        for outcome, count in outcomes.items():
+            self.crawler.stats.inc_value(f"newsarchive/{outcome}", count)
+            self.crawler.stats.inc_value(f"newsarchive/source/{item.source}/{outcome}", count)
         return item
+
+    def _page(self, item: PageItem) -> dict:
+        if item.status == 304:
+            with self.db.conn:
+                archive.touch_url(self.db, item.url)
+            return {"unchanged": 1}
+        profile = self.profiles.get(item.source)
+        fetched = Fetched(item.url, item.body, item.source, item.status, item.headers,
+                          profile.selectors if profile else None, profile.charset if profile else None)
+        filed = ingest(self.db, fetched)
+        return {filed.outcome: 1, **({"undated": 1} if filed.undated else {})}
+
+    def _list_page(self, item: ListPageItem) -> dict:
+        record = {"url": item.url, "source": item.source, "status": item.status}
+        if item.status != 304:  # not modified: keep the validators and counts of the last read
+            record.update(etag=item.etag, last_modified=item.last_modified, article_links=item.article_links,
+                          new_links=item.new_links)
+        with self.db.conn:
+            archive.record_list_page(self.db, record)
+        return {"list_pages": 1, "list_unchanged": int(item.status == 304),
+                "article_links": item.article_links, "new_links": item.new_links}
+
+    def _failure(self, item: FetchError) -> dict:
+        with self.db.conn:
+            if item.kind == "gone":
+                archive.mark_gone(self.db, item.url)
+            archive.record_error(self.db, item.url, item.source, item.kind, item.error)
+        return {{"gone": "gone", "blocked": "blocked", "list": "list_errors"}.get(item.kind, "failed"): 1}

@@ -20,7 +20,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2.0
-DOWNLOAD_DELAY_JITTER = 0.5  # ±50 %, so requests do not tick like a clock
+DOWNLOAD_DELAY_JITTER = 0  # a jitter would also go below the delay, and the delay is a floor
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -35,8 +35,15 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
-EXTENSIONS = {"crawler.extensions.CrawlRunLog": 500}
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ReplicaProxyMiddleware": 760}
+EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.extensions.PoliteThrottle": 0,  # AutoThrottle with per-host floors and robots Crawl-delay
+    "crawler.extensions.CrawlRunLog": 500,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.AntiBotMiddleware": 585,
+    "crawler.middlewares.ReplicaProxyMiddleware": 760,
+}
 
 LOG_LEVEL = os.getenv("NEWSARCHIVE_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"

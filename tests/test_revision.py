@@ -17,7 +17,7 @@ def test_changed_page_becomes_a_revision(tmp_path):
         run_cli("crawl", "jl_cri", "--proxy", server.url, "--db", str(db_path))
     edited = SampleSite(edits={WINE: ("年产值超过30亿元", "年产值超过35亿元")})
     with SampleServer(edited) as server:
-        result = run_cli("crawl", "jl_cri", "--proxy", server.url, "--db", str(db_path))
+        result = run_cli("crawl", "jl_cri", "--refresh", "--proxy", server.url, "--db", str(db_path))
     assert "1 revisions" in result.stdout
     db = sqlite3.connect(db_path)
     article_id, body = db.execute("SELECT id, body FROM articles WHERE url = ?", ["https://" + WINE]).fetchone()

@@ -35,8 +35,17 @@ class _Handler(BaseHTTPRequestHandler):
         page = self.site.page(host, path)
         if page is None:
             self._send(404, {"Content-Type": "text/html; charset=utf-8"}, b"<html><body><h1>404 Not Found</h1></body></html>", with_body)
+        elif self._not_modified(page):
+            self._send(304, {"ETag": page.headers.get("ETag", "")}, b"", with_body=False)
         else:
             self._send(page.status, page.headers, page.body, with_body)
+
+    def _not_modified(self, page) -> bool:
+        """Conditional GET as static servers (and the TRS sites) answer it."""
+        etag, since = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+        if etag:
+            return etag == page.headers.get("ETag")
+        return bool(since) and since == page.headers.get("Last-Modified")
 
     def _send(self, status: int, headers: dict, body: bytes, with_body: bool) -> None:
         self.send_response(status)

@@ -6,6 +6,7 @@ replica through a local proxy with the very URLs and source profiles of the real
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -174,7 +175,10 @@ class SampleSite:
         if old:
             html = html.replace(old, new)
         body = html.encode(site["charset"], errors="xmlcharrefreplace")
-        self.pages[host + path] = Page(200, {"Content-Type": site["header"], "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}, body)
+        headers = {"Content-Type": site["header"], "ETag": '"%s"' % hashlib.sha1(body).hexdigest()[:16]}
+        if site.get("last_modified"):
+            headers["Last-Modified"] = site["last_modified"]
+        self.pages[host + path] = Page(200, headers, body)
 
     def _add_broken(self, host: str, path: str, kind: str, target: str | None) -> None:
         if kind == "redirect":

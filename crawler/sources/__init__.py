@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 PROFILES_DIR = Path(__file__).parent
 SELECTOR_KEYS = {"title", "subtitle", "date", "source", "author", "editor", "body", "exclude"}
 REQUIRED = ("name", "title", "site", "family", "start_urls", "article_pattern")
-OPTIONAL = {"homepage", "description", "enabled", "list_pattern", "max_pages", "delay", "charset", "selectors"}
+OPTIONAL = {"homepage", "description", "enabled", "list_pattern", "max_pages", "delay", "charset", "selectors",
+            "sitemap_urls", "sitemap_follow", "feed_urls"}
 
 
 class ProfileError(ValueError):
@@ -34,12 +35,18 @@ class Source:
     delay: float = 2.0
     charset: str | None = None
     selectors: dict = field(default_factory=dict)
+    sitemap_urls: tuple[str, ...] = ()
+    sitemap_follow: re.Pattern | None = None  # which child sitemaps of a sitemap index to read
+    feed_urls: tuple[str, ...] = ()
 
     def is_article(self, url: str) -> bool:
         return bool(self.article_pattern.search(url))
 
     def is_list(self, url: str) -> bool:
         return bool(self.list_pattern and self.list_pattern.search(url))
+
+    def follows_sitemap(self, url: str) -> bool:
+        return self.sitemap_follow is None or bool(self.sitemap_follow.search(url))
 
     @property
     def hosts(self) -> set[str]:
@@ -65,15 +72,15 @@ def parse_profile(entry: dict, where: str) -> Source:
     selectors = entry.get("selectors", {})
     if set(selectors) - SELECTOR_KEYS:
         raise ProfileError(f"{where}: unknown selector(s): {', '.join(sorted(set(selectors) - SELECTOR_KEYS))}")
-    if not isinstance(entry["start_urls"], list) or not all(
-        str(url).startswith(("http://", "https://")) for url in entry["start_urls"]
-    ):
-        raise ProfileError(f"{where}: 'start_urls' must be a list of http(s) URLs")
     values = {key: entry[key] for key in REQUIRED + tuple(OPTIONAL) if key in entry}
-    values["start_urls"] = tuple(entry["start_urls"])
-    values["article_pattern"] = _compile(where, "article_pattern", entry["article_pattern"])
-    if "list_pattern" in entry:
-        values["list_pattern"] = _compile(where, "list_pattern", entry["list_pattern"])
+    for key in ("start_urls", "sitemap_urls", "feed_urls"):
+        urls = entry.get(key, [])
+        if not isinstance(urls, list) or not all(str(url).startswith(("http://", "https://")) for url in urls):
+            raise ProfileError(f"{where}: '{key}' must be a list of http(s) URLs")
+        values[key] = tuple(urls)
+    for key in ("article_pattern", "list_pattern", "sitemap_follow"):
+        if key in entry:
+            values[key] = _compile(where, key, entry[key])
     return Source(**values)
 
 

@@ -1,4 +1,9 @@
-"""The one generic news spider: list pages → article pages, driven by source profiles."""
+"""The one generic news spider: list pages, sitemaps and feeds → article pages.
+
+Driven by source profiles. Incremental: list pages are fetched with the validators of the
+last run, only article URLs not yet archived are requested, and a list stops paginating at
+the first page that holds nothing new (unless `backfill`).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,16 @@ import re
 from datetime import datetime
 
 import scrapy
+from lxml import etree
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from ..items import FetchError, PageItem
-from ..middlewares import real_url
-from ..normalize import CHINA_TZ
+from .. import archive
+from ..items import FetchError, ListPageItem, PageItem
+from ..middlewares import Blocked, real_url
+from ..normalize import CHINA_TZ, canonical_url
 from ..sources import Source, load_sources
 
 # TRS list pages write their pager with createPageHTML(count, index, name, ext) in
@@ -20,6 +28,9 @@ from ..sources import Source, load_sources
 CREATE_PAGE_HTML = re.compile(
     r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([^\"']+)[\"']\s*,\s*[\"']([^\"']+)[\"']"
 )
+# Paths quoted in scripts and attributes: AJAX list fragments (CRI's /inc/<guid>-N.inc).
+QUOTED_PATH = re.compile(r"[\"']((?:https?:)?/[^\"'\s<>()]+)[\"']")
+GONE = (404, 410)
 
 
 def pager_urls(html: str) -> list[str]:
@@ -31,15 +42,29 @@ def pager_urls(html: str) -> list[str]:
     return [f"{name}.{ext}"] + [f"{name}_{page}.{ext}" for page in range(1, count)]
 
 
+def feed_links(body: bytes) -> list[str]:
+    """Article links of an RSS or Atom feed."""
+    root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
+    if root is None:
+        return []
+    links = root.xpath("//*[local-name()='item']/*[local-name()='link']/text()")
+    links += root.xpath("//*[local-name()='entry']/*[local-name()='link']/@href")
+    return [link.strip() for link in links if link.strip()]
+
+
 def start_url(template: str, now: datetime | None = None) -> str:
     """Fill '{date:%Y%m/%d}' in a profile's start URL with today's date in China."""
     return template.format(date=now or datetime.now(CHINA_TZ))
 
 
+def _flag(value) -> bool:
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, source: str | None = None, *args, **kwargs):
+    def __init__(self, source: str | None = None, backfill=False, refresh=False, max_pages=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         known = load_sources()
         names = [name for name in (source or "").split(",") if name] or [n for n, s in known.items() if s.enabled]
@@ -47,25 +72,77 @@ class NewsSpider(scrapy.Spider):
         if unknown:
             raise ValueError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(known)}")
         self.sources: dict[str, Source] = {name: known[name] for name in names}
-        self.list_pages: dict[str, set[str]] = {name: set() for name in names}
+        self.backfill, self.refresh = _flag(backfill), _flag(refresh)
+        self.max_pages = int(max_pages) if max_pages else None
+        self.list_queue: dict[str, list[str]] = {name: [] for name in names}  # list pages in page order
+        self.lists_requested: dict[str, set[str]] = {name: set() for name in names}
+        self.known: set[str] = set()
+        self.validators: dict[str, dict] = {}
+
+    @property
+    def mode(self) -> str:
+        return "+".join(m for m, on in (("backfill", self.backfill), ("refresh", self.refresh)) if on) or "normal"
 
     async def start(self):
+        db = archive.open_archive(self.settings.get("ARCHIVE_DB"))
+        self.known, self.validators = archive.known_urls(db), archive.list_validators(db)
+        revisits = {name: archive.refresh_targets(db, name) for name in self.sources} if self.refresh else {}
+        db.close()
         for source in self.sources.values():
             for template in source.start_urls:
                 yield self._list_request(start_url(template), source.name)
+            for url in source.sitemap_urls:
+                yield self._request(url, source.name, self.parse_sitemap, page="sitemap")
+            for url in source.feed_urls:
+                yield self._request(url, source.name, self.parse_feed, page="feed")
+            for target in revisits.get(source.name, []):
+                yield self._request(target["url"], source.name, self.parse_article, validators=target,
+                                    refresh=True, dont_filter=True)
 
     def parse_list(self, response: Response, source: str):
+        if response.status == 304:
+            stored = self.validators.get(response.url, {})
+            yield ListPageItem(response.url, source, 304, stored.get("etag"), stored.get("last_modified"), 0, 0)
+            return
         if not isinstance(response, TextResponse):
             yield FetchError(response.url, source, f"list page is not text ({response.headers.get('Content-Type')})")
             return
         profile = self.sources[source]
-        links = response.css("a::attr(href)").getall() + pager_urls(response.text)
-        for url in dict.fromkeys(response.urljoin(link.strip()) for link in links):
-            if profile.is_article(url):
-                yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                                     cb_kwargs={"source": source})
-            elif profile.is_list(url) and self._room_for_list_page(source, url):
-                yield self._list_request(url, source)
+        links = self._links(response)
+        articles = [url for url in links if profile.is_article(url)]
+        new = [url for url in articles if not self._known(url)]
+        for url in new:
+            self.known.add(url)
+            yield self._request(url, source, self.parse_article)
+        yield ListPageItem(response.url, source, response.status, _header(response, "ETag"),
+                           _header(response, "Last-Modified"), len(articles), len(new))
+        queue = self.list_queue[source]
+        queue.extend(url for url in links if profile.is_list(url) and url not in queue)
+        if new or self.backfill:
+            following = next((url for url in queue if url not in self.lists_requested[source]), None)
+            if following and len(self.lists_requested[source]) < (self.max_pages or profile.max_pages):
+                yield self._list_request(following, source)
+
+    def parse_sitemap(self, response: Response, source: str):
+        profile = self.sources[source]
+        sitemap = Sitemap(response.body)
+        locations = [entry["loc"] for entry in sitemap if entry.get("loc")]
+        if sitemap.type == "sitemapindex":
+            for url in locations:
+                if profile.follows_sitemap(url):
+                    yield self._request(url, source, self.parse_sitemap, page="sitemap")
+            return
+        for url in locations:
+            if profile.is_article(url) and not self._known(url):
+                self.known.add(url)
+                yield self._request(url, source, self.parse_article)
+
+    def parse_feed(self, response: Response, source: str):
+        profile = self.sources[source]
+        for url in feed_links(response.body):
+            if profile.is_article(url) and not self._known(url):
+                self.known.add(url)
+                yield self._request(url, source, self.parse_article)
 
     def parse_article(self, response: Response, source: str):
         headers = {key.decode("latin-1").lower(): response.headers.get(key).decode("latin-1")
@@ -74,18 +151,45 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure):
         request = failure.request
-        if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
+        url, source = real_url(request), request.cb_kwargs.get("source", "?")
+        kind = "fetch" if request.meta.get("page") == "article" else request.meta.get("page", "fetch")
+        if failure.check(Blocked):
+            kind, reason = "blocked", str(failure.value)
+        elif failure.check(HttpError):
+            status = failure.value.response.status
+            reason = f"HTTP {status}"
+            if status in GONE and request.meta.get("refresh"):
+                kind = "gone"
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        url = real_url(request)
         self.logger.error("fetching %s failed: %s", url, reason)
-        yield FetchError(url, request.cb_kwargs.get("source", "?"), reason)
+        yield FetchError(url, source, reason, kind)
+
+    def _links(self, response: TextResponse) -> list[str]:
+        found = response.css("a::attr(href)").getall() + pager_urls(response.text)
+        found += QUOTED_PATH.findall(response.text)
+        return list(dict.fromkeys(response.urljoin(link.strip()) for link in found))
+
+    def _known(self, url: str) -> bool:
+        return url in self.known or canonical_url(url) in self.known
 
     def _list_request(self, url: str, source: str) -> scrapy.Request:
-        self.list_pages[source].add(url)
-        return scrapy.Request(url, callback=self.parse_list, errback=self.on_error, cb_kwargs={"source": source})
+        self.lists_requested[source].add(url)
+        if url not in self.list_queue[source]:
+            self.list_queue[source].append(url)
+        return self._request(url, source, self.parse_list, validators=self.validators.get(url), page="list")
 
-    def _room_for_list_page(self, source: str, url: str) -> bool:
-        seen = self.list_pages[source]
-        return url not in seen and len(seen) < self.sources[source].max_pages
+    def _request(self, url, source, callback, validators=None, page="article", refresh=False, dont_filter=False):
+        headers = {}
+        if validators and validators.get("etag"):
+            headers["If-None-Match"] = validators["etag"]
+        if validators and validators.get("last_modified"):
+            headers["If-Modified-Since"] = validators["last_modified"]
+        meta = {"page": page, "refresh": refresh, "handle_httpstatus_list": [304]}
+        return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers, meta=meta,
+                              cb_kwargs={"source": source}, dont_filter=dont_filter)
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
