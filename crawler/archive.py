@@ -47,6 +47,7 @@ TABLES = {  # in creation order: referenced tables first
          "new_revisions": int, "errors": int, "status": str, "exit_code": int, "mode": str, "delays": str},
         "id",
     ),
+    "frontier": ({"url": str, "source": str, "found_at": str}, "url"),
     "list_pages": (
         {"url": str, "source": str, "etag": str, "last_modified": str, "checked_at": str, "status": int,
          "article_links": int, "new_links": int},
@@ -220,6 +221,21 @@ def refresh_targets(db, source: str) -> list[dict]:
     return list(db.query(
         "SELECT p.url, p.etag, p.last_modified FROM articles a JOIN pages p ON p.id = a.page_id "
         "WHERE a.source = ? AND a.gone_at IS NULL ORDER BY a.id", [source]))
+
+
+def add_to_frontier(db, urls: list[str], source: str) -> None:
+    """Article URLs found but not yet fetched: a killed run's next run fetches them first."""
+    found = now()
+    db["frontier"].upsert_all([{"url": url, "source": source, "found_at": found} for url in urls], pk="url")
+
+
+def leave_frontier(db, url: str) -> None:
+    db.execute("DELETE FROM frontier WHERE url = ?", [url])
+
+
+def frontier(db, source: str) -> list[str]:
+    """URLs a previous run found but did not get to fetch."""
+    return [row[0] for row in db.execute("SELECT url FROM frontier WHERE source = ? ORDER BY found_at", [source])]
 
 
 def record_list_page(db, record: dict) -> None:

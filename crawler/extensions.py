@@ -108,7 +108,7 @@ class CrawlRunLog:
         summary = run_summary(stats, list(spider.sources))
         started = stats.get("start_time")
         db = archive.open_archive(self.db_path)
-        with db.conn:
+        with db.atomic():
             db["crawl_runs"].insert({
                 "started": started.astimezone(archive.CHINA_TZ).isoformat(timespec="seconds") if started else None,
                 "finished": archive.now(),

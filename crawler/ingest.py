@@ -49,7 +49,7 @@ class Filed:
 def ingest(db, fetched: Fetched) -> Filed:
     """Store the raw page, clean it and file the article."""
     canonical = canonical_url(fetched.url)
-    with db.conn:
+    with db.atomic():
         page_id = archive.store_page(db, fetched.url, canonical, fetched.source, fetched.body,
                                      fetched.status, fetched.headers)
         try:

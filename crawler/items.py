@@ -17,6 +17,7 @@ class PageItem:
     source: str
     status: int
     headers: dict
+    found_as: str = ""  # the link as discovered, before any redirect
 
 
 @dataclass
@@ -29,7 +30,7 @@ class ListPageItem:
     etag: str | None
     last_modified: str | None
     article_links: int
-    new_links: int
+    new_urls: list[str]
 
 
 @dataclass
@@ -44,3 +45,4 @@ class FetchError:
     source: str
     error: str
     kind: str = "fetch"
+    found_as: str = ""

@@ -16,11 +16,13 @@ class ArchivePipeline:
         self.crawler = crawler
         self.db_path = db_path
         self.db = None
+        self.list_records: list[dict] = []
 
     @classmethod
     def from_crawler(cls, crawler):
         pipeline = cls(crawler, required_setting(crawler, "ARCHIVE_DB"))
         crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self) -> None:
@@ -30,6 +32,17 @@ class ArchivePipeline:
 
     def close_spider(self) -> None:
         self.db.close()
+
+    def spider_closed(self, spider, reason: str) -> None:
+        """Remember list-page validators only after a complete run: a run killed or stopped
+        between reading a list page and fetching its articles must read it again next time."""
+        if reason != "finished" or not self.list_records:
+            return
+        db = archive.open_archive(self.db_path)
+        with db.atomic():
+            for record in self.list_records:
+                archive.record_list_page(db, record)
+        db.close()
 
     def request_dropped(self, request) -> None:
         """A redirect back to an URL already fetched is dropped by the duplicate filter,
@@ -57,28 +70,33 @@ class ArchivePipeline:
 
     def _page(self, item: PageItem) -> dict:
         if item.status == 304:
-            with self.db.conn:
+            with self.db.atomic():
                 archive.touch_url(self.db, item.url)
             return {"unchanged": 1}
         profile = self.profiles.get(item.source)
         fetched = Fetched(item.url, item.body, item.source, item.status, item.headers,
                           profile.selectors if profile else None, profile.charset if profile else None)
         filed = ingest(self.db, fetched)
+        with self.db.atomic():
+            archive.leave_frontier(self.db, item.found_as or item.url)
         return {filed.outcome: 1, **({"undated": 1} if filed.undated else {})}
 
     def _list_page(self, item: ListPageItem) -> dict:
         record = {"url": item.url, "source": item.source, "status": item.status}
         if item.status != 304:  # not modified: keep the validators and counts of the last read
             record.update(etag=item.etag, last_modified=item.last_modified, article_links=item.article_links,
-                          new_links=item.new_links)
-        with self.db.conn:
-            archive.record_list_page(self.db, record)
+                          new_links=len(item.new_urls))
+        self.list_records.append(record)
+        if item.new_urls:
+            with self.db.atomic():
+                archive.add_to_frontier(self.db, item.new_urls, item.source)
         return {"list_pages": 1, "list_unchanged": int(item.status == 304),
-                "article_links": item.article_links, "new_links": item.new_links}
+                "article_links": item.article_links, "new_links": len(item.new_urls)}
 
     def _failure(self, item: FetchError) -> dict:
-        with self.db.conn:
+        with self.db.atomic():
             if item.kind == "gone":
                 archive.mark_gone(self.db, item.url)
             archive.record_error(self.db, item.url, item.source, item.kind, item.error)
+            archive.leave_frontier(self.db, item.found_as or item.url)
         return {{"gone": "gone", "blocked": "blocked", "list": "list_errors"}.get(item.kind, "failed"): 1}

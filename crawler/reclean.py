@@ -19,7 +19,7 @@ def import_seeds(db, seeds_dir: Path) -> int:
     """Store every file of the seeds folder as a raw page (url 'seed:<name>'); a changed
     seed file becomes a new page, an unchanged one is left alone."""
     files = sorted(p for p in seeds_dir.rglob("*") if p.is_file() and not p.name.startswith(".")) if seeds_dir.is_dir() else []
-    with db.conn:
+    with db.atomic():
         for path in files:
             url = f"seed:{path.relative_to(seeds_dir).as_posix()}"
             archive.store_page(db, url, url, SEED_SOURCE, path.read_bytes(), refresh=False)
@@ -46,7 +46,7 @@ def reclean_page(db, page_id: int, article_id: int | None, profiles: dict) -> st
     except Exception as error:  # noqa: BLE001 - a page that still fails is counted, not fatal
         logger.warning("reclean: %s still fails: %s: %s", page["url"], type(error).__name__, error)
         return "failed"
-    with db.conn:
+    with db.atomic():
         if article_id is None:
             outcome, new_id = file_article(db, article, page["source"], page["url"], page["canonical_url"], page_id)
             db["pages"].update(page_id, {"article_id": new_id})

@@ -55,5 +55,5 @@ def test_reclean_needs_no_network(archive_copy):
     db.execute("UPDATE articles SET title = 'x', cleaner_version = 'old'")
     db.commit()
     result = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
-    assert "27 changed" in result.stdout
+    assert "33 changed" in result.stdout
     assert db.execute("SELECT count(*) FROM articles WHERE title = 'x'").fetchone()[0] == 0

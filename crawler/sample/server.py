@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 class _Handler(BaseHTTPRequestHandler):
     site: SampleSite
+    delay: float = 0.0
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
@@ -27,6 +29,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(with_body=False)
 
     def _answer(self, with_body: bool) -> None:
+        if self.delay:
+            time.sleep(self.delay)  # a slow site, for tests that interrupt a crawl
         if self.path.startswith(("http://", "https://")):
             parts = urlsplit(self.path)
             host, path = parts.hostname or "", parts.path or "/"
@@ -63,8 +67,8 @@ class _Handler(BaseHTTPRequestHandler):
 class SampleServer:
     """The sample sites on 127.0.0.1:<free port> in a background thread (a context manager)."""
 
-    def __init__(self, site: SampleSite | None = None, port: int = 0):
-        handler = type("SampleHandler", (_Handler,), {"site": site or SampleSite()})
+    def __init__(self, site: SampleSite | None = None, port: int = 0, delay: float = 0.0):
+        handler = type("SampleHandler", (_Handler,), {"site": site or SampleSite(), "delay": delay})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="sample-server", daemon=True)

@@ -75,16 +75,25 @@ def _blocks(article: dict) -> list[dict]:
 
 
 class SampleSite:
-    """All pages of the sample sites; `edits` maps 'host/path' to (old, new) text replacements."""
+    """All pages of the sample sites, keyed 'host/path'.
 
-    def __init__(self, edits: dict[str, tuple[str, str]] | None = None):
+    For tests of a site that changes: `edits` maps a key to an (old, new) text replacement
+    in that page, `overrides` replaces whole pages (a 404 for a removed article, an anti-bot
+    challenge).
+    """
+
+    def __init__(self, edits: dict[str, tuple[str, str]] | None = None, overrides: dict[str, Page] | None = None):
         self.sites = load_yaml("sites.yml")
         self.articles = load_yaml("articles.yml")
         self.edits = edits or {}
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
         self.pages: dict[str, Page] = {}
         for key, site in self.sites.items():
-            self._build(key, site)
+            if site.get("sitemap_of"):
+                self._sitemaps(site, self.sites[site["sitemap_of"]], site["sitemap_of"])
+            else:
+                self._build(key, site)
+        self.pages.update(overrides or {})
 
     def page(self, host: str, path: str) -> Page | None:
         host = host.lower()
@@ -106,6 +115,8 @@ class SampleSite:
             html = self.env.get_template(f"{site['family']}/article.html").render(site=site, a=context, **context["extra"])
             self._add(host, spot["path"], site, html)
             item = {**context, "list_path": spot["path"], "mirror_path": None}
+            if spot.get("unlisted"):  # reachable through the sitemap only
+                continue
             if spot.get("big5"):
                 mirror_path = "/BIG5" + spot["path"]
                 self._add(host, mirror_path, {**site, "charset": site["mirror_charset"], "declared": "big5",
@@ -119,8 +130,26 @@ class SampleSite:
             for path, (kind, target) in BROKEN_PATHS.items():
                 self._add_broken(host, path, kind, target)
         self._lists(host, site, items)
+        self._robots(host, site)
+
+    def _robots(self, host: str, site: dict) -> None:
         self.pages[host + "/robots.txt"] = Page(200, {"Content-Type": "text/plain"},
                                                  site.get("robots", "User-agent: *\nAllow: /\n").encode())
+
+    def _sitemaps(self, site: dict, of: dict, key: str) -> None:
+        """A two-level sitemap (index → channel sitemap → article <loc>s), people.com.cn style."""
+        host = urlsplit(site["base"]).hostname
+        child = f"{site['base']}/sitemap/{key}.xml"
+        urls = [of["base"] + spot["path"] for article in self.articles for spot in article["published"]
+                if spot["site"] == key]
+        index = f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' \
+                f'<sitemap><loc>{child}</loc></sitemap><sitemap><loc>{site["base"]}/sitemap/world.xml</loc></sitemap></sitemapindex>'
+        channel = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + \
+                  "".join(f"<url><loc>{url}</loc></url>" for url in urls) + "</urlset>"
+        xml = {"Content-Type": "application/xml"}
+        self.pages[host + "/sitemap_index.xml"] = Page(200, xml, index.encode())
+        self.pages[host + f"/sitemap/{key}.xml"] = Page(200, xml, channel.encode())
+        self._robots(host, site)
 
     def _article_context(self, article: dict, spot: dict, placed: list, traditional: bool = False) -> dict:
         blocks = _blocks(article)
@@ -159,16 +188,20 @@ class SampleSite:
         chunks = [items[start:start + per_page] for start in range(0, len(items), per_page)] or [[]]
         folder, first = site["list"]["path"].rsplit("/", 1)
         stem, ext = first.rsplit(".", 1) if first else ("index", "html")
-        for index, chunk in enumerate(chunks):
-            if index == 0:
-                name = first
-            elif site["family"] == "people":
-                name = f"{stem}{index + 1}.{ext}"  # people.com.cn: index.html, index2.html …
+        paths = [site["list"]["path"]]
+        for index in range(1, len(chunks)):
+            if site["family"] == "people":
+                paths.append(f"{folder}/{stem}{index + 1}.{ext}")  # people.com.cn: index.html, index2.html …
+            elif site["list"].get("fragments"):
+                paths.append(f"{site['list']['fragments']}-{index + 1}.inc")  # CRI: AJAX list fragments
             else:
-                name = f"{stem}_{index}.{ext}"  # TRS createPageHTML: index.html, index_1.html …
-            html = self.env.get_template(f"{site['family']}/list.html").render(
-                site=site, items=chunk, page_count=len(chunks), page_index=index)
-            self._add(host, f"{folder}/{name}", site, html)
+                paths.append(f"{folder}/{stem}_{index}.{ext}")  # TRS createPageHTML: index.html, index_1.html …
+        for index, chunk in enumerate(chunks):
+            template = "fragment.html" if index and site["list"].get("fragments") else "list.html"
+            html = self.env.get_template(f"{site['family']}/{template}").render(
+                site=site, items=chunk, page_count=len(chunks), page_index=index,
+                next_url=paths[index + 1] if index + 1 < len(paths) else None)
+            self._add(host, paths[index], site, html)
 
     def _add(self, host: str, path: str, site: dict, html: str) -> None:
         old, new = self.edits.get(host + path, ("", ""))

@@ -87,11 +87,21 @@ class NewsSpider(scrapy.Spider):
         db = archive.open_archive(self.settings.get("ARCHIVE_DB"))
         self.known, self.validators = archive.known_urls(db), archive.list_validators(db)
         revisits = {name: archive.refresh_targets(db, name) for name in self.sources} if self.refresh else {}
+        pending = {name: archive.frontier(db, name) for name in self.sources}
+        with db.atomic():  # found earlier and archived since (under another URL form): done
+            for url in [url for urls in pending.values() for url in urls if self._known(url)]:
+                archive.leave_frontier(db, url)
         db.close()
         for source in self.sources.values():
+            for url in pending[source.name]:  # found by a run that was killed before fetching them
+                if not self._known(url):
+                    self.known.add(url)
+                    yield self._request(url, source.name, self.parse_article)
             for template in source.start_urls:
                 yield self._list_request(start_url(template), source.name)
-            for url in source.sitemap_urls:
+            # Sitemaps reach back past the list pages: read them when backfilling; a normal
+            # run finds new articles on the first list pages alone.
+            for url in source.sitemap_urls if self.backfill else ():
                 yield self._request(url, source.name, self.parse_sitemap, page="sitemap")
             for url in source.feed_urls:
                 yield self._request(url, source.name, self.parse_feed, page="feed")
@@ -102,7 +112,7 @@ class NewsSpider(scrapy.Spider):
     def parse_list(self, response: Response, source: str):
         if response.status == 304:
             stored = self.validators.get(response.url, {})
-            yield ListPageItem(response.url, source, 304, stored.get("etag"), stored.get("last_modified"), 0, 0)
+            yield ListPageItem(response.url, source, 304, stored.get("etag"), stored.get("last_modified"), 0, [])
             return
         if not isinstance(response, TextResponse):
             yield FetchError(response.url, source, f"list page is not text ({response.headers.get('Content-Type')})")
@@ -115,12 +125,14 @@ class NewsSpider(scrapy.Spider):
             self.known.add(url)
             yield self._request(url, source, self.parse_article)
         yield ListPageItem(response.url, source, response.status, _header(response, "ETag"),
-                           _header(response, "Last-Modified"), len(articles), len(new))
+                           _header(response, "Last-Modified"), len(articles), new)
         queue = self.list_queue[source]
         queue.extend(url for url in links if profile.is_list(url) and url not in queue)
-        if new or self.backfill:
-            following = next((url for url in queue if url not in self.lists_requested[source]), None)
-            if following and len(self.lists_requested[source]) < (self.max_pages or profile.max_pages):
+        following = next((url for url in queue if url not in self.lists_requested[source]), None)
+        # Stop at a page with nothing new, unless backfilling or the next page was never read
+        # to the end by a finished run (a killed run may have stopped short of it).
+        if following and (new or self.backfill or following not in self.validators):
+            if len(self.lists_requested[source]) < (self.max_pages or profile.max_pages):
                 yield self._list_request(following, source)
 
     def parse_sitemap(self, response: Response, source: str):
@@ -147,7 +159,8 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response, source: str):
         headers = {key.decode("latin-1").lower(): response.headers.get(key).decode("latin-1")
                    for key in response.headers.keys()}
-        yield PageItem(response.url, response.body, source, response.status, headers)
+        yield PageItem(response.url, response.body, source, response.status, headers,
+                       found_as=response.meta.get("found_as", response.url))
 
     def on_error(self, failure: Failure):
         request = failure.request
@@ -163,7 +176,7 @@ class NewsSpider(scrapy.Spider):
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         self.logger.error("fetching %s failed: %s", url, reason)
-        yield FetchError(url, source, reason, kind)
+        yield FetchError(url, source, reason, kind, found_as=request.meta.get("found_as", url))
 
     def _links(self, response: TextResponse) -> list[str]:
         found = response.css("a::attr(href)").getall() + pager_urls(response.text)
@@ -177,7 +190,9 @@ class NewsSpider(scrapy.Spider):
         self.lists_requested[source].add(url)
         if url not in self.list_queue[source]:
             self.list_queue[source].append(url)
-        return self._request(url, source, self.parse_list, validators=self.validators.get(url), page="list")
+        # A backfill needs every list page's links, so it asks unconditionally.
+        validators = None if self.backfill else self.validators.get(url)
+        return self._request(url, source, self.parse_list, validators=validators, page="list")
 
     def _request(self, url, source, callback, validators=None, page="article", refresh=False, dont_filter=False):
         headers = {}
@@ -185,7 +200,7 @@ class NewsSpider(scrapy.Spider):
             headers["If-None-Match"] = validators["etag"]
         if validators and validators.get("last_modified"):
             headers["If-Modified-Since"] = validators["last_modified"]
-        meta = {"page": page, "refresh": refresh, "handle_httpstatus_list": [304]}
+        meta = {"page": page, "refresh": refresh, "handle_httpstatus_list": [304], "found_as": url}
         return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers, meta=meta,
                               cb_kwargs={"source": source}, dont_filter=dont_filter)
 

@@ -1,0 +1,183 @@
+"""Cron-grade crawling: incremental, locked, resumable, revision-aware, self-monitoring."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from conftest import NEWSARCHIVE, ROOT, run_cli
+from crawler.sample.server import SampleServer
+from crawler.sample.site import Page, SampleSite
+from crawler.sources import load_sources
+
+WINE = "jl.cri.cn/n/20200618/e5f6a7b8-2c3d-4e5f-8a9b-1c2d3e4f5a6b.html"
+CHALLENGE_412 = Page(412, {"Content-Type": "text/html"}, b'<html><script>$_ts=window["$_ts"];$_ts.nsd=1;</script></html>')
+CHALLENGE_200 = Page(200, {"Content-Type": "text/html"},
+                     b'<html><script>document.cookie="__jsl_clearance=1651;max-age=3600";location.reload()</script></html>')
+
+
+def crawl(db_path, *args, site=None, check=True, delay=0.0):
+    with SampleServer(site, delay=delay) as server:
+        return run_cli("crawl", *args, "--proxy", server.url, "--db", str(db_path), check=check)
+
+
+def last_run(db_path) -> dict:
+    db = sqlite3.connect(db_path)
+    db.row_factory = sqlite3.Row
+    return dict(db.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone())
+
+
+def test_second_run_is_cheap_and_a_noop(archive_copy):
+    articles = sqlite3.connect(archive_copy).execute("SELECT count(*) FROM articles").fetchone()[0]
+    result = crawl(archive_copy)
+    run = last_run(archive_copy)
+    sources = load_sources()
+    first_list_pages = sum(len(source.start_urls) for source in sources.values())
+    robots = len({host for source in sources.values() for host in source.hosts})
+    assert run["requests"] <= first_list_pages + robots
+    assert run["new_articles"] == 0 and "0 new articles" in result.stdout
+    db = sqlite3.connect(archive_copy)
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == articles
+    statuses = {row[0] for row in db.execute("SELECT status FROM list_pages WHERE url IN "
+                                             "(SELECT url FROM list_pages ORDER BY checked_at DESC LIMIT 8)")}
+    assert statuses == {304}  # conditional GET with the stored ETag / Last-Modified
+
+
+def test_backfill_reads_sitemaps_and_max_pages_bounds_lists(tmp_path):
+    db_path = tmp_path / "news.db"
+    crawl(db_path, "jl_gov_yaowen", "--max-pages", "1")
+    assert sqlite3.connect(db_path).execute("SELECT count(*) FROM articles").fetchone()[0] == 5
+    crawl(db_path, "jl_people")
+    old = "http://jl.people.com.cn/n2/2021/0518/c349771-34728000.html"  # listed in the sitemap only
+    db = sqlite3.connect(db_path)
+    assert db.execute("SELECT count(*) FROM article_urls WHERE url = ?", [old]).fetchone()[0] == 0
+    crawl(db_path, "--backfill", "jl_people", "jl_gov_yaowen")
+    assert db.execute("SELECT count(*) FROM article_urls WHERE url = ?", [old]).fetchone()[0] == 1
+    assert db.execute("SELECT count(DISTINCT article_id) FROM article_urls WHERE url LIKE 'https://www.jl.gov.cn/%'"
+                      ).fetchone()[0] == 10
+    assert last_run(db_path)["mode"] == "backfill"
+    assert not (tmp_path / "jobs").exists() or not any((tmp_path / "jobs").iterdir())
+
+
+def test_removed_article_is_marked_gone_never_deleted(tmp_path):
+    db_path = tmp_path / "news.db"
+    crawl(db_path, "jl_cri")
+    result = crawl(db_path, "jl_cri", "--refresh", site=SampleSite(overrides={WINE: Page(404, {}, b"gone")}))
+    assert result.returncode == 0
+    db = sqlite3.connect(db_path)
+    title, gone_at = db.execute("SELECT title, gone_at FROM articles WHERE url = ?", ["https://" + WINE]).fetchone()
+    assert title == "通化葡萄酒产业集群发展提速" and gone_at
+    assert json.loads(last_run(db_path)["sources"])["jl_cri"]["gone"] == 1
+    assert json.loads(last_run(db_path)["sources"])["jl_cri"]["unchanged"] >= 3  # 304 for the others
+
+
+def test_template_change_marks_the_source_failing(tmp_path):
+    crawl(tmp_path / "news.db", "jl_gov_yaowen", "jl_cri")
+    moved = SampleSite(edits={f"www.jl.gov.cn/yaowen/{page}": ('href="./', 'href="./archive/')
+                              for page in ("index.html", "index_1.html")})
+    result = crawl(tmp_path / "news.db", "jl_gov_yaowen", "jl_cri", site=moved, check=False)
+    assert result.returncode == 1
+    assert "failing: jl_gov_yaowen (list pages hold no article links)" in result.stdout
+    run = last_run(tmp_path / "news.db")
+    assert run["status"] == "failing" and run["exit_code"] == 1
+    assert json.loads(run["sources"])["jl_cri"]["status"] == "ok"
+
+
+def test_anti_bot_challenges_are_blocked_not_archived(tmp_path):
+    db_path = tmp_path / "news.db"
+    walls = {"www.changchun.gov.cn/zw_33994/tpxx/202310/t20231018_3215846.html": CHALLENGE_412,
+             "www.changchun.gov.cn/zw_33994/tpxx/202307/t20230714_3189922.html": CHALLENGE_200}
+    result = crawl(db_path, "changchun_gov", site=SampleSite(overrides=walls), check=False)
+    assert result.returncode == 1 and "blocked 2 times by an anti-bot challenge" in result.stdout
+    db = sqlite3.connect(db_path)
+    stages = db.execute("SELECT stage, error FROM errors").fetchall()
+    assert [stage for stage, _ in stages] == ["blocked", "blocked"]
+    assert any("HTTP 412" in error for _, error in stages)
+    assert db.execute("SELECT count(*) FROM pages").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+
+
+def test_robots_crawl_delay_is_the_scheduled_delay(tmp_path):
+    db_path = tmp_path / "news.db"
+    crawl(db_path, "jl_people", "jl_cri")
+    delays = json.loads(last_run(db_path)["delays"])
+    assert delays["jl.people.com.cn"] == 0.3  # the replica's robots.txt says Crawl-delay: 0.3
+    assert delays["jl.cri.cn"] == 0.0
+
+
+def test_profile_delay_is_the_floor_for_real_crawls():
+    from crawler.crawl import crawl_settings
+
+    slots = crawl_settings("archive/news.db", proxy=None).getdict("DOWNLOAD_SLOTS")
+    assert slots["www.jl.gov.cn"] == {"delay": 2.0, "concurrency": 1}
+    assert slots["www.changchun.gov.cn"]["delay"] == 3.0
+    assert all(slot["concurrency"] == 1 for slot in slots.values())
+
+
+def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
+    db_path = tmp_path / "news.db"
+    (tmp_path / "news.db.lock").write_text("999999")  # nobody holds it
+    result = crawl(db_path, "jl_cri")
+    assert result.returncode == 0
+
+
+def test_overlapping_run_exits_at_once_naming_the_holder(tmp_path):
+    db_path = tmp_path / "news.db"
+    with SampleServer(delay=0.3) as server:
+        first = subprocess.Popen([str(NEWSARCHIVE), "crawl", "jl_gov_yaowen", "--proxy", server.url, "--db", str(db_path)],
+                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        lock = tmp_path / "news.db.lock"
+        for _ in range(100):
+            if lock.exists() and lock.read_text().strip():
+                break
+            time.sleep(0.05)
+        second = run_cli("crawl", "jl_gov_yaowen", "--proxy", server.url, "--db", str(db_path), check=False)
+        assert second.returncode == 75
+        assert f"pid {first.pid}" in second.stderr
+        assert first.wait(timeout=120) == 0
+
+
+def test_killed_crawl_resumes_with_nothing_lost_or_duplicated(tmp_path):
+    db_path = tmp_path / "news.db"
+    with SampleServer(delay=0.15) as server:
+        victim = subprocess.Popen([str(NEWSARCHIVE), "crawl", "--proxy", server.url, "--db", str(db_path)],
+                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(600):
+            time.sleep(0.05)
+            if db_path.exists() and _count(db_path, "articles") >= 5:
+                break
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+    stored = _count(db_path, "articles")
+    assert 5 <= stored < 33
+    crawl(db_path)
+    db = sqlite3.connect(db_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert _count(db_path, "articles") == 33
+    assert db.execute("SELECT count(*) - count(DISTINCT url) FROM article_urls").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) - count(DISTINCT body_hash) FROM articles").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) - count(DISTINCT url || sha256) FROM pages").fetchone()[0] == 0
+
+
+def _count(db_path, table: str) -> int:
+    try:
+        return sqlite3.connect(db_path, timeout=5).execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+@pytest.mark.parametrize("name", sorted(load_sources()))
+def test_each_source_crawls_its_replica(tmp_path, name):
+    db_path = tmp_path / "news.db"
+    result = crawl(db_path, name)
+    assert result.returncode == 0
+    counts = json.loads(last_run(db_path)["sources"])[name]
+    assert counts["status"] == "ok" and counts["new"] >= 2
+    db = sqlite3.connect(db_path)
+    assert db.execute("SELECT count(*) FROM articles WHERE title IS NULL OR date IS NULL").fetchone()[0] == 0
