@@ -39,7 +39,7 @@ TABLES = {  # in creation order: referenced tables first
     "pages": (
         {"id": int, "url": str, "canonical_url": str, "source": str, "fetched_at": str, "status": int,
          "etag": str, "last_modified": str, "content_type": str, "charset": str, "body": bytes,
-         "sha256": str, "size": int, "article_id": int},
+         "sha256": str, "size": int, "article_id": int, "part_of": int, "part": int},
         "id",
     ),
     "crawl_runs": (
@@ -109,7 +109,8 @@ def body_hash(body: str) -> str:
 
 
 def store_page(db, url: str, canonical: str, source: str, body: bytes, status: int = 200,
-               headers: dict | None = None, charset: str | None = None, refresh: bool = True) -> int:
+               headers: dict | None = None, charset: str | None = None, refresh: bool = True,
+               part_of: int | None = None, part: int | None = None) -> int:
     """Keep a raw response (compressed); the same bytes at the same URL are stored once
     (with `refresh`, their fetch time and headers are updated)."""
     headers = headers or {}
@@ -117,7 +118,7 @@ def store_page(db, url: str, canonical: str, source: str, body: bytes, status: i
     existing = db.execute("SELECT id FROM pages WHERE url = ? AND sha256 = ?", [url, digest]).fetchone()
     record = {"url": url, "canonical_url": canonical, "source": source, "fetched_at": now(), "status": status,
               "etag": headers.get("etag"), "last_modified": headers.get("last-modified"),
-              "content_type": headers.get("content-type"), "charset": charset}
+              "content_type": headers.get("content-type"), "charset": charset, "part_of": part_of, "part": part}
     if existing:
         if refresh:
             db["pages"].update(existing[0], record)
@@ -128,6 +129,11 @@ def store_page(db, url: str, canonical: str, source: str, body: bytes, status: i
 
 def page_body(row: dict) -> bytes:
     return zlib.decompress(row["body"])
+
+
+def page_parts(db, page_id: int) -> list[dict]:
+    """The further pages stored with a split article's first page, in order."""
+    return list(db.query("SELECT * FROM pages WHERE part_of = ? ORDER BY part", [page_id]))
 
 
 def article_record(article, source: str, cleaner_version: str) -> dict:

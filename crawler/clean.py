@@ -78,11 +78,15 @@ class EmptyArticle(ValueError):
     """Cleaning left no body text."""
 
 
-def clean_page(page: RawPage) -> Article:
-    """Decode, extract, apply the rule table and normalize one page."""
+def clean_page(page: RawPage, more_pages: list[RawPage] = ()) -> Article:
+    """Decode, extract, apply the rule table and normalize one page (plus, for an article
+    split over several pages, the body text of the further pages)."""
     text, charset = decode(page.body, page.content_type, html=page.is_html, hint=page.charset_hint)
     if page.is_html:
         parts = extract_html(text, page.url, page.selectors)
+        for extra in more_pages:
+            extra_text, _ = decode(extra.body, extra.content_type, hint=extra.charset_hint)
+            parts.lines += extract_html(extra_text, extra.url, extra.selectors).lines
         known = {name: _field(name, value) for name, value in parts.fields.items()}
         originals = [halfwidth(line) for line in parts.lines]
         hints = frozenset(to_simplified(halfwidth(hint)) for hint in parts.caption_hints)

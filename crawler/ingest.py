@@ -6,7 +6,7 @@ Plain functions over a sqlite-utils Database; the Scrapy pipeline and `reclean` 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from . import archive
@@ -27,6 +27,7 @@ class Fetched:
     headers: dict | None = None
     selectors: dict | None = None
     charset: str | None = None
+    parts: list = field(default_factory=list)  # further pages of a split article (dicts: url, body, headers…)
 
     @property
     def content_type(self) -> str | None:
@@ -52,9 +53,15 @@ def ingest(db, fetched: Fetched) -> Filed:
     with db.atomic():
         page_id = archive.store_page(db, fetched.url, canonical, fetched.source, fetched.body,
                                      fetched.status, fetched.headers)
+        more = []
+        for number, part in enumerate(fetched.parts, 1):
+            archive.store_page(db, part["url"], canonical_url(part["url"]), fetched.source, part["body"],
+                               part["status"], part["headers"], part_of=page_id, part=number)
+            more.append(RawPage(part["body"], part["url"], part["headers"].get("content-type"),
+                                fetched.selectors, fetched.charset))
         try:
             article = clean_page(RawPage(fetched.body, fetched.url, fetched.content_type,
-                                          fetched.selectors, fetched.charset))
+                                          fetched.selectors, fetched.charset), more)
         except Exception as error:  # noqa: BLE001 - a bad page is recorded, never fatal
             logger.error("cleaning %s failed: %s: %s", fetched.url, type(error).__name__, error)
             archive.record_error(db, fetched.url, fetched.source, "clean", f"{type(error).__name__}: {error}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -18,6 +18,7 @@ class PageItem:
     status: int
     headers: dict
     found_as: str = ""  # the link as discovered, before any redirect
+    parts: list = field(default_factory=list)  # further pages of a split article: url, body, status, headers
 
 
 @dataclass

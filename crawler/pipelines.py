@@ -75,7 +75,7 @@ class ArchivePipeline:
             return {"unchanged": 1}
         profile = self.profiles.get(item.source)
         fetched = Fetched(item.url, item.body, item.source, item.status, item.headers,
-                          profile.selectors if profile else None, profile.charset if profile else None)
+                          profile.selectors if profile else None, profile.charset if profile else None, item.parts)
         filed = ingest(self.db, fetched)
         with self.db.atomic():
             archive.leave_frontier(self.db, item.found_as or item.url)

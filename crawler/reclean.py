@@ -31,7 +31,7 @@ def work_list(db) -> list[tuple[int, int | None]]:
     every page that has no article yet."""
     return db.execute(
         "SELECT page_id, id FROM articles WHERE page_id IS NOT NULL "
-        "UNION ALL SELECT id, NULL FROM pages WHERE article_id IS NULL ORDER BY 2 NULLS LAST, 1"
+        "UNION ALL SELECT id, NULL FROM pages WHERE article_id IS NULL AND part_of IS NULL ORDER BY 2 NULLS LAST, 1"
     ).fetchall()
 
 
@@ -41,8 +41,10 @@ def reclean_page(db, page_id: int, article_id: int | None, profiles: dict) -> st
     profile = profiles.get(page["source"])
     raw = RawPage(archive.page_body(page), None if page["url"].startswith("seed:") else page["url"],
                   page["content_type"], profile.selectors if profile else None, profile.charset if profile else None)
+    more = [RawPage(archive.page_body(part), part["url"], part["content_type"], raw.selectors, raw.charset_hint)
+            for part in archive.page_parts(db, page_id)]
     try:
-        article = clean_page(raw)
+        article = clean_page(raw, more)
     except Exception as error:  # noqa: BLE001 - a page that still fails is counted, not fatal
         logger.warning("reclean: %s still fails: %s: %s", page["url"], type(error).__name__, error)
         return "failed"

@@ -74,6 +74,27 @@ def _blocks(article: dict) -> list[dict]:
     return blocks
 
 
+def _split_pages(path: str, context: dict, family: str, pages: int) -> list[tuple[str, dict]]:
+    """An article placed with `split: N` is published over N pages the way its family does it:
+    TRS <stem>_1.html … (announced by createPageHTML), people.com.cn <stem>-2.html …,
+    CRI a first page plus an all-in-one page named in `pagedata` (allUrl)."""
+    folder, name = path.rsplit("/", 1)
+    stem = name.rsplit(".", 1)[0]
+    base = {**context, "stem": stem}
+    if pages == 1:
+        return [(path, base)]
+    blocks = context["blocks"]
+    size = -(-len(blocks) // pages)
+    chunks = [blocks[start:start + size] for start in range(0, len(blocks), size)]
+    if family == "cri":
+        all_path = f"{folder}/{stem}_all.html"
+        return [(path, {**base, "blocks": chunks[0], "all_url": all_path}), (all_path, base)]
+    paths = [path] + [f"{folder}/{stem}_{n}.html" if family == "trs" else f"{folder}/{stem}-{n + 1}.html"
+                      for n in range(1, len(chunks))]
+    return [(page_path, {**base, "blocks": chunk, "page_count": len(chunks), "page_index": index})
+            for index, (page_path, chunk) in enumerate(zip(paths, chunks))]
+
+
 class SampleSite:
     """All pages of the sample sites, keyed 'host/path'.
 
@@ -112,8 +133,10 @@ class SampleSite:
         items = []
         for article, spot in placed:
             context = self._article_context(article, spot, placed)
-            html = self.env.get_template(f"{site['family']}/article.html").render(site=site, a=context, **context["extra"])
-            self._add(host, spot["path"], site, html)
+            for path, page_context in _split_pages(spot["path"], context, site["family"], spot.get("split", 1)):
+                html = self.env.get_template(f"{site['family']}/article.html").render(
+                    site=site, a=page_context, **context["extra"])
+                self._add(host, path, site, html)
             item = {**context, "list_path": spot["path"], "mirror_path": None}
             if spot.get("unlisted"):  # reachable through the sitemap only
                 continue
@@ -164,7 +187,8 @@ class SampleSite:
         return {**article, "blocks": blocks, "docid": docid, "contentid": docid, "people_date": people_date,
                 "file": spot["path"].rsplit("/", 1)[-1], "file_path": "/".join(spot["path"].split("/")[-2:]),
                 "resource_code": "01007005001000000000000001110000" + docid.rjust(10, "0"),
-                "mirror_switch": "/BIG5" + spot["path"], "extra": {"related": related, "t": labels}}
+                "mirror_switch": "/BIG5" + spot["path"], "extra": {"related": related, "t": labels},
+                "page_count": 1, "page_index": 0, "stem": "", "all_url": ""}
 
     def _mirror(self, site: dict, article: dict, spot: dict, placed: list) -> str:
         """The /BIG5/ page: same template, every string in Traditional characters."""

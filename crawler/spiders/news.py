@@ -7,6 +7,7 @@ the first page that holds nothing new (unless `backfill`).
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 
@@ -157,10 +158,37 @@ class NewsSpider(scrapy.Spider):
                 yield self._request(url, source, self.parse_article)
 
     def parse_article(self, response: Response, source: str):
-        headers = {key.decode("latin-1").lower(): response.headers.get(key).decode("latin-1")
-                   for key in response.headers.keys()}
-        yield PageItem(response.url, response.body, source, response.status, headers,
-                       found_as=response.meta.get("found_as", response.url))
+        """An article page; one split over several pages is fetched whole before it is
+        handed on (CRI's all-in-one `allUrl`, TRS `t…_1.html`, people.com.cn `-2.html`)."""
+        page = _fetched(response)
+        if response.status == 304 or not isinstance(response, TextResponse) or response.meta.get("whole"):
+            yield self._page_item(response.meta.get("article_url", response.url), page, source, response)
+            return
+        all_url = whole_article_url(response)
+        if all_url:
+            meta = {"whole": True, "article_url": response.url, "found_as": response.meta.get("found_as")}
+            yield self._request(all_url, source, self.parse_article, meta=meta)
+            return
+        more = continuation_urls(response)
+        if not more:
+            yield self._page_item(response.url, page, source, response)
+            return
+        meta = {"first": page, "remaining": more[1:], "parts": [], "found_as": response.meta.get("found_as")}
+        yield self._request(more[0], source, self.parse_part, meta=meta)
+
+    def parse_part(self, response: Response, source: str):
+        parts = response.meta["parts"] + [_fetched(response)]
+        if response.meta["remaining"]:
+            remaining = response.meta["remaining"]
+            meta = {"first": response.meta["first"], "remaining": remaining[1:], "parts": parts,
+                    "found_as": response.meta.get("found_as")}
+            yield self._request(remaining[0], source, self.parse_part, meta=meta)
+        else:
+            yield self._page_item(response.meta["first"]["url"], response.meta["first"], source, response, parts)
+
+    def _page_item(self, url: str, page: dict, source: str, response: Response, parts=()) -> PageItem:
+        return PageItem(url, page["body"], source, page["status"], page["headers"],
+                        found_as=response.meta.get("found_as", url), parts=list(parts))
 
     def on_error(self, failure: Failure):
         request = failure.request
@@ -177,6 +205,10 @@ class NewsSpider(scrapy.Spider):
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         self.logger.error("fetching %s failed: %s", url, reason)
         yield FetchError(url, source, reason, kind, found_as=request.meta.get("found_as", url))
+        first = request.meta.get("first")
+        if first:  # a continuation page failed: keep the pages we have
+            yield PageItem(first["url"], first["body"], source, first["status"], first["headers"],
+                           found_as=first["url"], parts=request.meta["parts"])
 
     def _links(self, response: TextResponse) -> list[str]:
         found = response.css("a::attr(href)").getall() + pager_urls(response.text)
@@ -194,15 +226,52 @@ class NewsSpider(scrapy.Spider):
         validators = None if self.backfill else self.validators.get(url)
         return self._request(url, source, self.parse_list, validators=validators, page="list")
 
-    def _request(self, url, source, callback, validators=None, page="article", refresh=False, dont_filter=False):
+    def _request(self, url, source, callback, validators=None, page="article", refresh=False, dont_filter=False,
+                 meta=None):
         headers = {}
         if validators and validators.get("etag"):
             headers["If-None-Match"] = validators["etag"]
         if validators and validators.get("last_modified"):
             headers["If-Modified-Since"] = validators["last_modified"]
-        meta = {"page": page, "refresh": refresh, "handle_httpstatus_list": [304], "found_as": url}
+        meta = {"page": page, "refresh": refresh, "handle_httpstatus_list": [304], "found_as": url, **(meta or {})}
         return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers, meta=meta,
                               cb_kwargs={"source": source}, dont_filter=dont_filter)
+
+
+def whole_article_url(response: TextResponse) -> str | None:
+    """CRI article pages name their all-in-one version in `#abody[pagedata]`."""
+    data = response.css("#abody::attr(pagedata)").get()
+    if not data:
+        return None
+    try:
+        all_url = json.loads(data).get("allUrl")
+    except (ValueError, AttributeError):
+        return None
+    url = response.urljoin(all_url) if all_url else None
+    return url if url and url != response.url else None
+
+
+def continuation_urls(response: TextResponse) -> list[str]:
+    """Further pages of a split article, in order: TRS `createPageHTML(n, 0, "<stem>", ext)`
+    (→ <stem>_1.ext …) and people.com.cn page links <stem>-2.html …"""
+    stem = response.url.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    match = CREATE_PAGE_HTML.search(response.text)
+    if match and match[3] == stem and int(match[1]) > 1:
+        return [response.urljoin(name) for name in pager_urls(response.text)[1:]]
+    numbered = re.compile(re.escape(stem) + r"-(\d+)\.html$")
+    found = {}
+    for link in response.css("a::attr(href)").getall():
+        url = response.urljoin(link.strip())
+        hit = numbered.search(url)
+        if hit and int(hit[1]) >= 2:
+            found[int(hit[1])] = url
+    return [found[number] for number in sorted(found)]
+
+
+def _fetched(response: Response) -> dict:
+    headers = {key.decode("latin-1").lower(): response.headers.get(key).decode("latin-1")
+               for key in response.headers.keys()}
+    return {"url": response.url, "body": response.body, "status": response.status, "headers": headers}
 
 
 def _header(response: Response, name: str) -> str | None:
