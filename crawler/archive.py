@@ -44,7 +44,8 @@ TABLES = {  # in creation order: referenced tables first
     ),
     "crawl_runs": (
         {"id": int, "started": str, "finished": str, "sources": str, "requests": int, "new_articles": int,
-         "new_revisions": int, "errors": int, "status": str, "exit_code": int, "mode": str, "delays": str},
+         "new_revisions": int, "errors": int, "status": str, "exit_code": int, "mode": str, "delays": str,
+         "elapsed_s": float},
         "id",
     ),
     "frontier": ({"url": str, "source": str, "found_at": str}, "url"),

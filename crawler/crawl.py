@@ -61,8 +61,9 @@ def crawl_settings(db_path: str, proxy: str | None) -> Settings:
              for source in load_sources().values() for host in source.hosts}
     settings.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
     if proxy:
-        # Loopback replica: no need to wait between requests.
         settings.set("REPLICA_PROXY", proxy, priority="cmdline")
+    if proxy and not settings.getbool("REPLICA_POLITE"):
+        # Loopback replica: no need to wait between requests.
         settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
         settings.set("AUTOTHROTTLE_START_DELAY", 0, priority="cmdline")
         settings.set("DOWNLOAD_SLOTS", {host: {"delay": 0, "concurrency": 1} for host in slots}, priority="cmdline")

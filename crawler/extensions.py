@@ -117,5 +117,6 @@ class CrawlRunLog:
                 "new_revisions": summary["new_revisions"], "errors": summary["errors"],
                 "status": summary["status"], "exit_code": 0 if summary["status"] == "ok" else 1,
                 "mode": spider.mode, "delays": json.dumps(summary["delays"]),
+                "elapsed_s": round(stats["elapsed_time_seconds"], 3) if "elapsed_time_seconds" in stats else None,
             })
         db.close()

@@ -47,6 +47,17 @@ class AntiBotMiddleware:
         raise Blocked(f"anti-bot challenge (HTTP {response.status}, {len(response.body)} bytes); backing off")
 
 
+class RobotsTxtSlotMiddleware:
+    """Fetch robots.txt in a download slot of its own, so the first page of a host does not
+    wait a whole crawl delay behind it. One robots.txt request per host and run: the delay
+    still spaces every page request to the host."""
+
+    def process_request(self, request):
+        if request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):
+            request.meta.setdefault("download_slot", f"{request.url} (robots.txt)")
+        return None
+
+
 class ReplicaProxyMiddleware:
     """With REPLICA_PROXY set, fetch each URL from that proxy while keeping the real URL.
 

@@ -8,8 +8,11 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 # Where the archive lives (DESIGN.md); `newsarchive crawl --db` overrides it.
 ARCHIVE_DB = os.getenv("NEWSARCHIVE_DB", "archive/news.db")
-# Set by `newsarchive crawl --sample`: fetch every URL from the bundled replica.
+# Set by `newsarchive crawl --sample` / `--proxy`: fetch every URL from a replica of the sites.
 REPLICA_PROXY = os.getenv("NEWSARCHIVE_REPLICA_PROXY", "")
+# A replica on loopback is crawled without delays unless this asks for the real politeness
+# (bench/incremental.py measures a polite crawl).
+REPLICA_POLITE = os.getenv("NEWSARCHIVE_REPLICA_POLITE", "") == "1"
 
 # Polite by default: identify ourselves, obey robots.txt, one request at a time per
 # host, 2 s between requests to a government host (source profiles may ask for more),
@@ -41,6 +44,7 @@ EXTENSIONS = {
     "crawler.extensions.CrawlRunLog": 500,
 }
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.RobotsTxtSlotMiddleware": 90,
     "crawler.middlewares.AntiBotMiddleware": 585,
     "crawler.middlewares.ReplicaProxyMiddleware": 760,
 }
