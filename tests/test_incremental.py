@@ -182,3 +182,14 @@ def test_each_source_crawls_its_replica(tmp_path, name):
     assert counts["status"] == "ok" and counts["new"] >= 2
     db = sqlite3.connect(db_path)
     assert db.execute("SELECT count(*) FROM articles WHERE title IS NULL OR date IS NULL").fetchone()[0] == 0
+
+
+def test_extraction_without_dates_marks_the_source_failing(tmp_path):
+    """cnjiwang URLs carry no day, so a template that loses the date line leaves articles undated."""
+    undated = SampleSite(edits={
+        "news.cnjiwang.com/jwyc/202304/3812456.html": ('class="zxdata mt20">2023-04-06 14:11', 'class="zxdata mt20">'),
+        "news.cnjiwang.com/jwyc/202308/3859701.html": ('class="zxdata mt20">2023-08-15 16:40', 'class="zxdata mt20">'),
+    })
+    result = crawl(tmp_path / "news.db", "cnjiwang", site=undated, check=False)
+    assert result.returncode == 1
+    assert "failing: cnjiwang (extraction found no dates)" in result.stdout
