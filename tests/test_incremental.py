@@ -144,10 +144,12 @@ def test_overlapping_run_exits_at_once_naming_the_holder(tmp_path):
         assert first.wait(timeout=120) == 0
 
 
-def test_killed_crawl_resumes_with_nothing_lost_or_duplicated(tmp_path):
+@pytest.mark.parametrize("mode, total", [([], 33), (["--backfill"], 34)])
+def test_killed_crawl_resumes_with_nothing_lost_or_duplicated(tmp_path, mode, total):
+    """kill -9 in the middle; the next run (a backfill resumes from its JOBDIR) completes."""
     db_path = tmp_path / "news.db"
     with SampleServer(delay=0.15) as server:
-        victim = subprocess.Popen([str(NEWSARCHIVE), "crawl", "--proxy", server.url, "--db", str(db_path)],
+        victim = subprocess.Popen([str(NEWSARCHIVE), "crawl", *mode, "--proxy", server.url, "--db", str(db_path)],
                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(600):
             time.sleep(0.05)
@@ -156,14 +158,17 @@ def test_killed_crawl_resumes_with_nothing_lost_or_duplicated(tmp_path):
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait()
     stored = _count(db_path, "articles")
-    assert 5 <= stored < 33
-    crawl(db_path)
+    assert 5 <= stored < total
+    if mode:
+        assert any((tmp_path / "jobs").iterdir())  # Scrapy's JOBDIR of the killed backfill
+    crawl(db_path, *mode)
     db = sqlite3.connect(db_path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert _count(db_path, "articles") == 33
+    assert _count(db_path, "articles") == total
     assert db.execute("SELECT count(*) - count(DISTINCT url) FROM article_urls").fetchone()[0] == 0
     assert db.execute("SELECT count(*) - count(DISTINCT body_hash) FROM articles").fetchone()[0] == 0
     assert db.execute("SELECT count(*) - count(DISTINCT url || sha256) FROM pages").fetchone()[0] == 0
+    assert not (tmp_path / "jobs").exists() or not any((tmp_path / "jobs").iterdir())
 
 
 def _count(db_path, table: str) -> int:
