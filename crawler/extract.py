@@ -8,6 +8,7 @@ CMSs print, then trafilatura for the body and whatever metadata is still missing
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 import lxml.html
@@ -15,13 +16,13 @@ import trafilatura
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from .normalize import collapse_spaces
+from .normalize import collapse_spaces, halfwidth
 
 logger = logging.getLogger(__name__)
 
 # <meta name=…> and <meta property=…> that carry article metadata, by trust.
 META_FIELDS = {
-    "title": ["ArticleTitle", "og:title"],
+    "title": ["ArticleTitle"],
     "date": ["PubDate", "article:published_time"],
     "source": ["ContentSource"],
 }
@@ -121,10 +122,29 @@ def _meta_fields(tree) -> dict[str, str]:
 
 
 def _headline(tree) -> str | None:
-    """The page's single <h1>, when it has exactly one with text."""
-    headings = [collapse_spaces(h.text_content()) for h in tree.iter("h1")]
-    headings = [text for text in headings if text]
-    return headings[0] if len(headings) == 1 else None
+    """The headline: the longest heading (or og:title, or element whose class/id says
+    'title') that the page's <title> contains; else the single <h1>; else the <title>
+    without its site suffix ('标题_网站', '标题-频道-网站')."""
+    page_title = collapse_spaces(tree.findtext(".//title") or "")
+    candidates = [collapse_spaces(element.text_content()) for element in _TITLE_ELEMENTS(tree)]
+    candidates += [meta.get("content", "") for meta in tree.iter("meta") if meta.get("property") == "og:title"]
+    squeezed = _squeeze(page_title)
+    inside = [text for text in candidates if 4 <= len(text) <= 100 and _squeeze(text) in squeezed]
+    if inside:
+        return max(inside, key=len)
+    headings = [text for text in (collapse_spaces(h.text_content()) for h in tree.iter("h1")) if text]
+    if len(headings) == 1:
+        return headings[0]
+    segments = [part for part in TITLE_SEPARATORS.split(page_title) if part]
+    return segments[0] if segments and len(segments[0]) >= 6 else (page_title or None)
+
+
+_TITLE_ELEMENTS = CSSSelector("h1, h2, h3, [class*=title], [id*=title], [class*=Title], [id*=Title]")
+TITLE_SEPARATORS = re.compile(r"\s*(?:_+|\||--+|\s-\s|-(?=[^-]{2,12}$)|–|—(?!—))\s*")
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", halfwidth(text))
 
 
 def _selector_list(css: str | list | None) -> list[CSSSelector]:
