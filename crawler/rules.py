@@ -26,7 +26,54 @@ class LineRule:
         return {name: "、".join(values) for name, values in found.items()}
 
 
-def _load(path: Path) -> tuple[list[LineRule], list[tuple[re.Pattern, str]], list[re.Pattern]]:
+@dataclass(frozen=True)
+class LabelTable:
+    """Labelled metadata lines ('来源: X 作者: Y'), see [labels] in rules.toml."""
+
+    label: re.Pattern
+    fields: dict
+    publication_dates: frozenset
+    max_length: int
+    rule: LineRule
+
+    def match(self, key: str) -> tuple[LineRule, dict[str, str]] | None:
+        if len(key) > self.max_length:
+            return None
+        line = key.lstrip("([【")
+        head = _LEADING_DATE.match(line)
+        rest = line[head.end():].lstrip(" |\xa0") if head else line
+        found = list(self.label.finditer(rest))
+        if not found or found[0].start() != 0:
+            return None
+        labels = {match["label"] for match in found}
+        if labels <= set(self.fields_of("date")) - self.publication_dates:
+            return None  # '时间: … 地点: …' is content
+        values: dict[str, list[str]] = {"date": [head.group(0).strip()]} if head else {}
+        for match, following in zip(found, found[1:] + [None]):
+            value = _EDGES.sub("", rest[match.end():following.start() if following else len(rest)])
+            if value:
+                values.setdefault(self.fields[match["label"]], []).append(value)
+        return self.rule, {name: "、".join(items) for name, items in values.items()}
+
+    def fields_of(self, field: str) -> list[str]:
+        return [label for label, name in self.fields.items() if name == field]
+
+
+_EDGES = re.compile(r"^[\s|]+|[\s|)\]】]+$")
+_LEADING_DATE = re.compile(r"\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*")
+
+
+def _labels(table: dict) -> LabelTable | None:
+    if "labels" not in table:
+        return None
+    entry = table["labels"]
+    names = sorted(entry["fields"], key=len, reverse=True)
+    pattern = re.compile(r"(?P<label>" + "|".join(map(re.escape, names)) + r")\s*:\s*")
+    return LabelTable(pattern, dict(entry["fields"]), frozenset(entry.get("publication_dates", [])),
+                      int(entry.get("max_length", 100)), LineRule(pattern, "meta", entry["seen"]))
+
+
+def _load(path: Path) -> tuple:
     with open(path, "rb") as handle:
         table = tomllib.load(handle)
     rules = []
@@ -36,10 +83,10 @@ def _load(path: Path) -> tuple[list[LineRule], list[tuple[re.Pattern, str]], lis
         rules.append(LineRule(re.compile(entry["pattern"]), entry["action"], entry["seen"]))
     rewrites = [(re.compile(entry["pattern"]), entry["replace"]) for entry in table.get("url_rewrite", [])]
     url_dates = [re.compile(entry["pattern"]) for entry in table.get("url_date", [])]
-    return rules, rewrites, url_dates
+    return rules, rewrites, url_dates, _labels(table)
 
 
-LINE_RULES, URL_REWRITES, URL_DATES = _load(RULES_FILE)
+LINE_RULES, URL_REWRITES, URL_DATES, LABELS = _load(RULES_FILE)
 
 
 def match_line(key: str) -> tuple[LineRule, dict[str, str]] | None:
@@ -48,7 +95,7 @@ def match_line(key: str) -> tuple[LineRule, dict[str, str]] | None:
         match = rule.pattern.search(key)
         if match:
             return rule, rule.fields(match)
-    return None
+    return LABELS.match(key) if LABELS else None
 
 
 def date_in_url(url: str) -> str | None:
