@@ -25,7 +25,7 @@ MIN_BODY_CHARS = 10
 _WORD = re.compile(r"[^\W_]")
 
 # Bump when cleaning output changes, so `reclean` knows which rows an older cleaner made.
-CLEANER_VERSION = "2026.11.22.1"
+CLEANER_VERSION = "2026.11.22.2"
 
 
 @dataclass

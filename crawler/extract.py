@@ -79,6 +79,7 @@ def extract_html(text: str, url: str | None = None, selectors: dict | None = Non
 def _parse(text: str) -> lxml.html.HtmlElement:
     if "<" not in text[:4096]:
         raise NotHTML("no markup in the first 4 KB")
+    text = _STRAY_END_TAG.sub(lambda m: "" if m.end() < len(text) - 200 else m.group(0), text)
     try:
         tree = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
     except (etree.ParserError, ValueError) as error:
@@ -88,6 +89,9 @@ def _parse(text: str) -> lxml.html.HtmlElement:
     return tree
 
 
+# Browsers ignore a </body> or </html> in mid-document (left by a server-side include);
+# libxml2 stops parsing there and would lose the article after it.
+_STRAY_END_TAG = re.compile(r"</(?:body|html)\s*>", re.I)
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 
 
