@@ -6,6 +6,7 @@ so a rule added to rules.toml cleans crawled pages, seeds and reclean runs alike
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .normalize import collapse_spaces
@@ -153,3 +154,33 @@ def _drop_title_repeats(lines: list[Line], title: str) -> None:
 
 def _short_unpunctuated(text: str, limit: int = 50) -> bool:
     return len(text) <= limit and not text.endswith(SENTENCE_END)
+
+
+_DATE_ONLY = re.compile(r"^\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$")
+_BARE_LABEL = re.compile(r"^(?P<label>来源|作者|责任编辑|编辑)\s*:$")
+_DATE_PIECE = re.compile(r"^[\d/:\-年月日\s]+$")
+_NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z·&]{2,12}$")
+_LABEL_FIELDS = {"来源": "source", "作者": "author", "责任编辑": "editor", "编辑": "editor"}
+
+
+def paired_fields(lines: list[str], title: str | None = None) -> dict[str, str]:
+    """Metadata that templates print on two lines: a bare date with the source name under
+    it ('2019-09-26 10:56:28' / '证券时报网'), a label whose value sits in the next element
+    ('来源:' / '新华网'), or a bare outlet name among the few lines under the headline
+    (dates and widgets aside). First occurrence wins."""
+    found: dict[str, str] = {}
+    if title and title in lines:
+        position = lines.index(title)
+        for line in lines[position + 1:position + 7]:
+            if _NAME.match(line) and not _DATE_PIECE.match(line) and match_line(line) is None:
+                found["source"] = line
+                break
+    for line, following in zip(lines, lines[1:]):
+        if not _NAME.match(following):
+            continue
+        label = _BARE_LABEL.match(line)
+        if label:
+            found.setdefault(_LABEL_FIELDS[label["label"]], following)
+        elif _DATE_ONLY.match(line):
+            found.setdefault("source", following)
+    return found

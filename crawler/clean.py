@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
-from .boilerplate import read_lines
+from .boilerplate import paired_fields, read_lines
 from .decode import decode
 from .extract import extract_html
 from .normalize import (
@@ -25,7 +25,7 @@ MIN_BODY_CHARS = 10
 _WORD = re.compile(r"[^\W_]")
 
 # Bump when cleaning output changes, so `reclean` knows which rows an older cleaner made.
-CLEANER_VERSION = "2026.11.22.2"
+CLEANER_VERSION = "2026.11.22.3"
 
 
 @dataclass
@@ -109,7 +109,7 @@ def clean_page(page: RawPage, more_pages: list[RawPage] = ()) -> Article:
         original_title=reading.first("original_title"),
         date=iso_date(date),
         source=known.get("source") or reading.first("source"),
-        author=join_names([known.get("author")] + reading.fields.get("author", [])),
+        author=join_names([known.get("author")] + reading.fields.get("author", []), separator=" "),
         editor=join_names([known.get("editor")] + reading.fields.get("editor", [])),
         body=body,
         body_original=original if original != body else None,
@@ -144,6 +144,9 @@ def _fill_from_page(reading, known: dict, page_lines: list[str]) -> None:
         return
     lines = [to_simplified(halfwidth(line)) for line in page_lines]
     page = read_lines(lines, lines)
+    paired = paired_fields([collapse_spaces(line) for line in lines if line.strip()], reading.first("title"))
     for name in wanted:
         if page.first(name):
             reading.fields[name] = page.fields[name]
+        elif paired.get(name):
+            reading.fields[name] = [paired[name]]

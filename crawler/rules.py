@@ -68,7 +68,7 @@ def _labels(table: dict) -> LabelTable | None:
         return None
     entry = table["labels"]
     names = sorted(entry["fields"], key=len, reverse=True)
-    pattern = re.compile(r"(?P<label>" + "|".join(map(re.escape, names)) + r")\s*:\s*")
+    pattern = re.compile(r"(?P<label>" + "|".join(map(re.escape, names)) + r")\s*[:/]\s*")
     return LabelTable(pattern, dict(entry["fields"]), frozenset(entry.get("publication_dates", [])),
                       int(entry.get("max_length", 100)), LineRule(pattern, "meta", entry["seen"]))
 
