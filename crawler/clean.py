@@ -25,7 +25,7 @@ MIN_BODY_CHARS = 10
 _WORD = re.compile(r"[^\W_]")
 
 # Bump when cleaning output changes, so `reclean` knows which rows an older cleaner made.
-CLEANER_VERSION = "2026.11.22.3"
+CLEANER_VERSION = "2026.11.22.4"
 
 
 @dataclass
@@ -97,19 +97,24 @@ def clean_page(page: RawPage, more_pages: list[RawPage] = ()) -> Article:
     keys = _simplified_lines(originals) if script == "zh-Hant" else originals
     reading = read_lines(originals, keys, title=known.get("title"), caption_hints=hints, dump=parts is None)
     if parts is not None:
-        _fill_from_page(reading, known, parts.header_lines)
+        _fill_from_page(reading, known, parts)
     body = "\n".join(line.key for line in reading.body)
     if len(_WORD.findall(body)) < MIN_BODY_CHARS:
         raise EmptyArticle(f"no article text left after cleaning ({len(body)} characters)")
     original = "\n".join(collapse_spaces(line.original) for line in reading.body)
-    date = known.get("date") or reading.first("date") or (date_in_url(page.url) if page.url else None)
+    date_candidates = [known.get("date"), *reading.fields.get("date", []),
+                       date_in_url(page.url) if page.url else None, known.get("late_date")]
+    date = next((parsed for parsed in map(iso_date, date_candidates) if parsed), None)
+    if date is None and parts is not None:
+        date = iso_date(parts.markup_date())
+    authors = reading.fields.get("author", []) or [_person(known.get("late_author"))]
     return Article(
         title=known.get("title") or reading.first("title"),
         subtitle=known.get("subtitle") or reading.first("subtitle"),
         original_title=reading.first("original_title"),
-        date=iso_date(date),
+        date=date,
         source=known.get("source") or reading.first("source"),
-        author=join_names([known.get("author")] + reading.fields.get("author", []), separator=" "),
+        author=join_names([known.get("author")] + authors, separator=" "),
         editor=join_names([known.get("editor")] + reading.fields.get("editor", [])),
         body=body,
         body_original=original if original != body else None,
@@ -136,13 +141,18 @@ def _field(name: str, value: str) -> str | None:
     return key or None
 
 
-def _fill_from_page(reading, known: dict, page_lines: list[str]) -> None:
+def _person(value: str | None) -> str | None:
+    """A meta-tag author worth keeping: a short name in Han characters, not a CMS user id."""
+    return value if value and len(value) <= 20 and re.search(r"[\u4e00-\u9fff]", value) else None
+
+
+def _fill_from_page(reading, known: dict, parts) -> None:
     """Fields printed outside the body (people.com.cn's date line, an editor under the
     article) come from the rule table run over the whole page, when still missing."""
     wanted = [name for name in ("date", "source", "editor", "author") if not known.get(name) and not reading.first(name)]
     if not wanted:
         return
-    lines = [to_simplified(halfwidth(line)) for line in page_lines]
+    lines = to_simplified(halfwidth("\n".join(parts.page_lines()))).split("\n")
     page = read_lines(lines, lines)
     paired = paired_fields([collapse_spaces(line) for line in lines if line.strip()], reading.first("title"))
     for name in wanted:

@@ -24,8 +24,9 @@ def prose_weight(text: str) -> int:
 def best_container(tree):
     """The element holding the article's paragraphs, or None when no text reads as prose."""
     scores: dict = {}
+    skipped = {node for root in tree.iter(*SKIPPED) for node in root.iter()}
     for paragraph in tree.iter(*PARAGRAPH_TAGS):
-        if _skipped(paragraph) or _has_block_child(paragraph):
+        if paragraph in skipped or _has_block_child(paragraph):
             continue
         text = paragraph.text_content().strip()
         weight = prose_weight(text)
@@ -39,10 +40,14 @@ def best_container(tree):
         grandparent = parent.getparent()
         if grandparent is not None:
             scores[grandparent] = scores.get(grandparent, 0.0) + score / 2
-    candidates = {element: score for element, score in scores.items() if element.tag not in ("body", "html")}
+    candidates = sorted(((score, element) for element, score in scores.items() if element.tag not in ("body", "html")),
+                        key=lambda pair: pair[0], reverse=True)[:TOP]
     if not candidates:
         return None
-    return max(candidates, key=lambda element: candidates[element] * (1 - link_density(element)))
+    return max(candidates, key=lambda pair: pair[0] * (1 - link_density(pair[1])))[1]
+
+
+TOP = 8  # link density is costly: weigh it for the best-scoring candidates only
 
 
 def link_density(element) -> float:
@@ -53,8 +58,3 @@ def link_density(element) -> float:
 
 def _has_block_child(element) -> bool:
     return any(isinstance(child.tag, str) and child.tag in ("p", "div", "table", "ul", "section") for child in element)
-
-
-def _skipped(element) -> bool:
-    return any(isinstance(node.tag, str) and node.tag in SKIPPED for node in element.iterancestors()) \
-        or element.tag in SKIPPED

@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from copy import deepcopy
 from dataclasses import dataclass, field
 
+import htmldate
 import lxml.html
 import trafilatura
 from lxml import etree
@@ -27,6 +29,11 @@ META_FIELDS = {
     "title": ["ArticleTitle"],
     "date": ["PubDate", "article:published_time"],
     "source": ["ContentSource"],
+    # Weaker hints, used only when the page itself prints nothing better: often a date
+    # without its time, or a CMS user rather than the byline.
+    "late_date": ["publishdate", "pubdate", "publish_time", "publishtime", "firstpublishedtime",
+                  "og:release_date", "article:published", "weibo:article:create_at"],
+    "late_author": ["author", "article:author"],
 }
 # Element ids printed by news CMSs for Baidu News (SOURCES.md §1.4).
 BAIDU_IDS = {"date": "pubtime_baidu", "source": "source_baidu", "author": "author_baidu", "editor": "editor_baidu"}
@@ -40,10 +47,19 @@ SKIP_TAGS = frozenset("script style noscript iframe select option button svg for
 
 @dataclass
 class PageParts:
+    tree: object = None
     fields: dict[str, str] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
-    header_lines: list[str] = field(default_factory=list)
     caption_hints: frozenset[str] = frozenset()
+
+    def page_lines(self) -> list[str]:
+        """Every line of the page (for metadata printed outside the body)."""
+        return render_lines(self.tree.body if self.tree.find("body") is not None else self.tree)
+
+    def markup_date(self) -> str | None:
+        """htmldate (time elements, JSON-LD, date attributes, scripts): the last resort, for
+        pages whose text, meta tags and URL name no date."""
+        return htmldate.find_date(deepcopy(self.tree), extensive_search=True, original_date=True)
 
 
 class NotHTML(ValueError):
@@ -54,13 +70,12 @@ def extract_html(text: str, url: str | None = None, selectors: dict | None = Non
     """Split an HTML page into metadata fields, body lines and caption candidates."""
     tree = _parse(text)
     selectors = selectors or {}
-    parts = PageParts(fields=_meta_fields(tree))
+    parts = PageParts(tree=tree, fields=_meta_fields(tree))
     for name in ("title", "subtitle", "date", "source", "author", "editor"):
         value = _select_text(tree, selectors.get(name))
         if value:
             parts.fields[name] = value
     parts.caption_hints = _caption_hints(tree)
-    parts.header_lines = render_lines(tree.body if tree.find("body") is not None else tree)
     body = _select_one(tree, selectors.get("body"))
     skip = _selector_list(selectors.get("exclude"))
     if body is not None:
@@ -100,16 +115,12 @@ def _with_trafilatura(tree, url, parts: PageParts) -> None:
     container = best_container(tree)
     dense_lines = render_lines(container) if container is not None else []
     document = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
         include_images=False, deduplicate=False,
     )
     extracted = (document.text or "").splitlines() if document is not None else []
     parts.lines = _arbitrate(extracted, dense_lines)
-    fallback = {"title": _headline(tree)}
-    if document is not None:
-        fallback.update(title=fallback["title"] or document.title, date=document.date, author=document.author)
-    for name, value in fallback.items():
-        parts.fields.setdefault(name, value)
+    parts.fields.setdefault("title", _headline(tree))
 
 
 def _arbitrate(extracted: list[str], dense: list[str]) -> list[str]:

@@ -1,0 +1,143 @@
+"""Extraction quality and cost: newsarchive's cleaner beside trafilatura, in one run.
+
+Two page sets:
+  * ../shared/realpages (20 real pages with hand-made gold), when present, scored by its own
+    score.py for both extractors;
+  * the project's own fixtures: every article page of the bundled sample sites (GBK, Big5,
+    mislabelled UTF-8, split articles, e-paper), gold taken from crawler/sample/articles.yml,
+    cleaned generically (no source profile) so the generic path is what is measured.
+Cost: median milliseconds per page over the real pages (or the fixtures), both extractors
+timed round-robin in this process. Run:
+
+    .venv/bin/python bench/extraction.py
+
+Final line: `extraction: realpages_f1=… trafilatura_f1=… leaky=… title=… date=… meta=…
+fixtures_f1=… trafilatura_fixtures_f1=… ms_per_page=… trafilatura_ms_per_page=… cost_ratio=…`.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import trafilatura  # noqa: E402
+
+from crawler.clean import RawPage, clean_page  # noqa: E402
+from crawler.decode import decode  # noqa: E402
+from crawler.normalize import halfwidth, to_simplified  # noqa: E402
+from crawler.sample.site import SampleSite, _blocks  # noqa: E402
+
+REALPAGES = ROOT.parent / "shared" / "realpages"
+NEWSARCHIVE = Path(sys.executable).with_name("newsarchive")
+ROUNDS = 3
+
+
+def realpages_scores() -> dict[str, str]:
+    """The scorer's summary line for both extractors, keyed 'ours' / 'trafilatura'."""
+    lines = {}
+    for key, extractor in (("ours", f"cmd:{NEWSARCHIVE} clean --json"), ("trafilatura", "trafilatura")):
+        result = subprocess.run([sys.executable, str(REALPAGES / "score.py"), "--extractor", extractor],
+                                capture_output=True, text=True, cwd=ROOT, check=True)
+        lines[key] = result.stdout.strip().splitlines()[-1]
+    return lines
+
+
+def figure(line: str, name: str) -> str:
+    return re.search(rf"{name}=([\d.]+)", line).group(1)
+
+
+def fixture_pages() -> list[tuple[str, bytes, str, list[str]]]:
+    """(url, bytes, content type, gold paragraphs) for each sample article page."""
+    site = SampleSite()
+    pages = []
+    for article in site.articles:
+        gold = [to_simplified(halfwidth(block["text"])) for block in _blocks(article) if "text" in block]
+        for spot in article["published"]:
+            base = site.sites[spot["site"]]["base"]
+            host = base.split("//")[1]
+            page = site.page(host, spot["path"])
+            if spot.get("split") or spot.get("mirror_only"):
+                continue  # a first page alone is not the article
+            pages.append((base + spot["path"], page.body, page.headers.get("Content-Type"), gold))
+    return pages
+
+
+def bigram_f1(predicted: str, gold: str) -> float:
+    grams = lambda text: collections.Counter(text[i:i + 2] for i in range(len(text) - 1))  # noqa: E731
+    squeeze = lambda text: re.sub(r"\s+", "", halfwidth(to_simplified(text or "")))  # noqa: E731
+    p, g = grams(squeeze(predicted)), grams(squeeze(gold))
+    overlap = sum((p & g).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(p.values()), overlap / sum(g.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def ours(url, body, content_type) -> str:
+    try:
+        return clean_page(RawPage(body, url, content_type)).body
+    except ValueError:
+        return ""
+
+
+def theirs(url, body, content_type) -> str:
+    text, _ = decode(body, content_type)
+    return trafilatura.extract(text) or ""
+
+
+def fixture_scores(pages) -> tuple[float, float]:
+    mine = statistics.mean(bigram_f1(ours(u, b, c), "\n".join(g)) for u, b, c, g in pages)
+    base = statistics.mean(bigram_f1(theirs(u, b, c), "\n".join(g)) for u, b, c, g in pages)
+    return mine, base
+
+
+def timing(pages) -> tuple[float, float]:
+    """Median ms per page of each extractor: per page the median of ROUNDS, round-robin."""
+    per_page = {"ours": [], "theirs": []}
+    for url, body, content_type in pages:
+        samples = {"ours": [], "theirs": []}
+        for _ in range(ROUNDS):
+            for name, function in (("ours", ours), ("theirs", theirs)):
+                started = time.perf_counter()
+                function(url, body, content_type)
+                samples[name].append((time.perf_counter() - started) * 1000)
+        for name in per_page:
+            per_page[name].append(statistics.median(samples[name]))
+    return statistics.median(per_page["ours"]), statistics.median(per_page["theirs"])
+
+
+def main() -> None:
+    fixtures = fixture_pages()
+    fixtures_f1, trafilatura_fixtures_f1 = fixture_scores(fixtures)
+    if (REALPAGES / "score.py").exists():
+        lines = realpages_scores()
+        timed = [(None, path.read_bytes(), None) for path in sorted((REALPAGES / "pages").glob("*.html"))]
+        print("| extractor | body F1 | pages leaking boilerplate | title | date | source/author/editor |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for key, name in (("trafilatura", f"trafilatura {trafilatura.__version__}"), ("ours", "newsarchive")):
+            line = lines[key]
+            print(f"| {name} | {figure(line, 'F1')} | {figure(line, 'leaky_docs')} | {figure(line, 'title')} | "
+                  f"{figure(line, 'date')} | {figure(line, 'source/author/editor')} |")
+    else:
+        lines, timed = None, [(u, b, c) for u, b, c, _ in fixtures]
+    mine_ms, theirs_ms = timing(timed)
+    print(f"own fixtures ({len(fixtures)} sample-site article pages, generic path): "
+          f"newsarchive F1 {fixtures_f1:.3f}, trafilatura F1 {trafilatura_fixtures_f1:.3f}")
+    print(f"median ms per page over {len(timed)} pages: newsarchive {mine_ms:.1f}, trafilatura.extract {theirs_ms:.1f}")
+    real = (f"realpages_f1={figure(lines['ours'], 'F1')} trafilatura_f1={figure(lines['trafilatura'], 'F1')} "
+            f"leaky={figure(lines['ours'], 'leaky_docs')} title={figure(lines['ours'], 'title')} "
+            f"date={figure(lines['ours'], 'date')} meta={figure(lines['ours'], 'source/author/editor')} ") if lines else ""
+    print(f"extraction: {real}fixtures_f1={fixtures_f1:.3f} trafilatura_fixtures_f1={trafilatura_fixtures_f1:.3f} "
+          f"ms_per_page={mine_ms:.1f} trafilatura_ms_per_page={theirs_ms:.1f} cost_ratio={mine_ms / theirs_ms:.2f}")
+
+
+if __name__ == "__main__":
+    main()
