@@ -194,7 +194,9 @@ def _headline(tree) -> str | None:
 
 
 _TITLE_ELEMENTS = CSSSelector("h1, h2, h3, [class*=title], [id*=title], [class*=Title], [id*=Title]")
-TITLE_SEPARATORS = re.compile(r"\s*(?:_+|\||--+|\s-\s|-(?=[^-]{2,12}$)|–|—(?!—))\s*")
+# Separators before a site suffix: '标题_网站', '标题 | 网站', '标题-频道-网站' (a hyphen only
+# when short segments follow it to the end, so hyphens inside a headline stay).
+TITLE_SEPARATORS = re.compile(r"\s*(?:_+|\||--+|\s-\s|-(?=[^-]{2,12}(?:-[^-]{2,12})*$)|–|—(?!—))\s*")
 
 
 def _squeeze(text: str) -> str:

@@ -57,3 +57,12 @@ def test_reclean_needs_no_network(archive_copy):
     result = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
     assert "33 changed" in result.stdout
     assert db.execute("SELECT count(*) FROM articles WHERE title = 'x'").fetchone()[0] == 0
+
+
+def test_an_older_cleaner_version_with_the_same_output_is_not_rewritten(archive_copy):
+    db = sqlite3.connect(archive_copy)
+    db.execute("UPDATE articles SET cleaner_version = 'old'")
+    db.commit()
+    result = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
+    assert "0 changed" in result.stdout
+    assert db.execute("SELECT count(*) FROM articles WHERE cleaner_version = 'old'").fetchone()[0] == 33

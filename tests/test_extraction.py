@@ -1,0 +1,100 @@
+"""Generic extraction on our own pages modelled on real ones: container, headline, metadata."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.boilerplate import paired_fields
+from crawler.clean import RawPage, clean_page
+from crawler.density import best_container
+from crawler.extract import _arbitrate, _parse, containment
+
+ARTICLE = [
+    "近日,省政府办公厅印发《关于支持民营经济高质量发展的若干措施》,从市场准入、要素保障、融资支持等方面提出26条具体举措。",
+    "措施明确,全面落实市场准入负面清单制度,不得以任何形式对民营企业设置不合理限制;鼓励民间资本参与重大项目建设。",
+    "在融资支持方面,省级政府性融资担保机构对小微企业担保费率降至1%以下,引导金融机构加大首贷、信用贷投放。",
+    "措施还提出,建立涉企行政执法监督机制,推行包容审慎监管,为民营企业营造稳定、透明、可预期的发展环境。",
+]
+RELATED = ["长春新区加快建设创新发展高地", "延边跨境电商综合试验区建设提速", "全省2023年重点项目集中开工",
+           "四平市推行“一网通办”优化营商环境", "松原市推进“陆上风光三峡”项目建设"]
+
+
+def page(title_tag: str, headline: str, extra_head: str = "", meta_block: str = "", after: str = "") -> bytes:
+    paragraphs = "".join(f"<p>{text}</p>" for text in ARTICLE)
+    related = "".join(f'<li><a href="/n/{n}.html">{text}</a></li>' for n, text in enumerate(RELATED))
+    return f"""<html><head><meta charset="utf-8"><title>{title_tag}</title>{extra_head}</head><body>
+<div class="nav"><a href="/">首页</a> <a href="/news/">新闻</a> <a href="/gov/">政务</a></div>
+<div class="main"><div class="hd"><h2 class="art-title">{headline}</h2>{meta_block}</div>
+<div class="article-text">{paragraphs}</div>
+<div class="related"><h3>相关新闻</h3><ul>{related}</ul></div>{after}</div>
+<div class="footer"><p>版权所有:某某网 未经授权不得转载 ICP备00000000号</p></div></body></html>""".encode()
+
+
+def test_densest_container_is_the_article_not_the_lists():
+    tree = _parse(page("标题", "标题").decode())
+    assert best_container(tree).get("class") == "article-text"
+
+
+def test_arbitration_prefers_the_cleaner_subset_and_rejects_another_dense_block():
+    found_by_trafilatura = ARTICLE + ["网友评论仅供其表达个人看法,并不表明本网立场。", "相关新闻:" + "、".join(RELATED)]
+    assert _arbitrate(found_by_trafilatura, ARTICLE) == ARTICLE
+    other_block = ["这是一段完全不同的文字,讲的是别的事情,有很多标点,也有很多句子。"] * 10
+    assert _arbitrate(ARTICLE, other_block) == ARTICLE
+    assert _arbitrate(["首页", "登录"], ARTICLE) == ARTICLE  # trafilatura found no prose
+    assert containment(ARTICLE[:2], ARTICLE) == 1.0
+
+
+def test_headline_is_the_heading_that_the_title_tag_contains():
+    headline = "我省出台支持民营经济发展若干措施"
+    article = clean_page(RawPage(page(f"{headline}_某某网_政务频道", headline,
+                                      extra_head='<meta property="og:title" content="某某网">')))
+    assert article.title == headline
+    only_title = clean_page(RawPage(page(f"{headline}-新闻中心-某某网", "")))
+    assert only_title.title == headline
+
+
+def test_article_after_a_stray_end_of_document():
+    html = page("t", "t").replace(b'<div class="main">', b'</body></html><div class="main">')
+    assert clean_page(RawPage(html)).body.split("\n") == ARTICLE
+
+
+@pytest.mark.parametrize("meta_block, expected", [
+    ('<div class="info">2023-07-15 09:00 来源:吉林日报 作者:张雅静</div>',
+     {"date": "2023-07-15T09:00:00+08:00", "source": "吉林日报", "author": "张雅静"}),
+    ('<div>2023-07-15 09:00:00</div><div>吉林日报</div>', {"source": "吉林日报"}),
+    ('<div><span>来源:</span></div><div>新华网</div><div>【编辑:王宁】</div>', {"source": "新华网", "editor": "王宁"}),
+    ('<div>执笔/叨叨、李四</div>', {"author": "叨叨 李四"}),
+])
+def test_metadata_printed_around_the_headline(meta_block, expected):
+    article = clean_page(RawPage(page("我省出台支持民营经济发展若干措施_某某网", "我省出台支持民营经济发展若干措施",
+                                      meta_block=meta_block)))
+    for name, value in expected.items():
+        assert getattr(article, name) == value, name
+
+
+def test_bylines_in_the_lead_and_the_closing_bracket():
+    lead = "新华社长春7月15日电(记者 唐霁)" + ARTICLE[0]
+    html = page("t", "t").replace(ARTICLE[0].encode(), lead.encode())
+    assert clean_page(RawPage(html)).author == "唐霁"
+    closing = ARTICLE[-1] + "(张巨峰)"
+    html = page("t", "t").replace(ARTICLE[-1].encode(), closing.encode())
+    assert clean_page(RawPage(html)).author == "张巨峰"
+
+
+def test_trailers_under_the_article_are_dropped():
+    after = ("<p>(原题为《支持民营经济的26条措施》)</p><p>声明:本网力求信息真实、准确,文章内容仅供参考。</p>"
+             "<p>新闻报料:0431-88888888 本网,未经授权不得转载</p><p>关键词 >> 民营经济</p><p>某某新闻APP</p>")
+    article = clean_page(RawPage(page("t", "t", after=f'<div class="article-text2">{after}</div>')))
+    assert article.body.split("\n") == ARTICLE
+    html = page("t", "t").replace(b"</div>\n<div class=\"related\">",
+                                  after.encode() + b"</div>\n<div class=\"related\">")
+    cleaned = clean_page(RawPage(html))
+    assert cleaned.body.split("\n") == ARTICLE
+    assert cleaned.original_title == "支持民营经济的26条措施"
+
+
+def test_paired_lines():
+    lines = ["某某网", "我省出台支持民营经济发展若干措施", "新华社", "2020-01-03 18:13", "字号"]
+    assert paired_fields(lines, "我省出台支持民营经济发展若干措施") == {"source": "新华社"}
+    assert paired_fields(["2019-09-26 10:56:28", "证券时报网"]) == {"source": "证券时报网"}
+    assert paired_fields(["来源:", "新华网", "责任编辑:", "王宁"]) == {"source": "新华网", "editor": "王宁"}
