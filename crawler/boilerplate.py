@@ -165,8 +165,8 @@ _LABEL_FIELDS = {"来源": "source", "作者": "author", "责任编辑": "editor
 
 def paired_fields(lines: list[str], title: str | None = None) -> dict[str, str]:
     """Metadata that templates print on two lines: a bare date with the source name under
-    it ('2019-09-26 10:56:28' / '证券时报网'), a label whose value sits in the next element
-    ('来源:' / '新华网'), or a bare outlet name among the few lines under the headline
+    it ('2023-04-12 09:09:31' / '吉林日报'), a label whose value sits in the next element
+    ('来源:' / '人民网'), or a bare outlet name among the few lines under the headline
     (dates and widgets aside). First occurrence wins."""
     found: dict[str, str] = {}
     if title and title in lines:

@@ -96,5 +96,5 @@ def test_trailers_under_the_article_are_dropped():
 def test_paired_lines():
     lines = ["某某网", "我省出台支持民营经济发展若干措施", "新华社", "2020-01-03 18:13", "字号"]
     assert paired_fields(lines, "我省出台支持民营经济发展若干措施") == {"source": "新华社"}
-    assert paired_fields(["2019-09-26 10:56:28", "证券时报网"]) == {"source": "证券时报网"}
+    assert paired_fields(["2023-04-12 09:09:31", "吉林日报"]) == {"source": "吉林日报"}
     assert paired_fields(["来源:", "新华网", "责任编辑:", "王宁"]) == {"source": "新华网", "editor": "王宁"}
