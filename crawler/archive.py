@@ -24,7 +24,7 @@ TABLES = {  # in creation order: referenced tables first
          "original_title": str, "date": str, "source_name": str, "author": str, "editor": str,
          "body": str, "body_original": str, "script": str, "captions": str, "body_hash": str,
          "first_seen": str, "last_seen": str, "cleaner_version": str, "cluster_id": int, "page_id": int,
-         "gone_at": str},
+         "gone_at": str, "month": str},
         "id",
     ),
     "article_urls": (
@@ -63,7 +63,7 @@ FOREIGN_KEYS = {
     "pages": [("article_id", "articles", "id")],
 }
 INDEXES = {
-    "articles": [["body_hash"], ["date"], ["source"]],
+    "articles": [["body_hash"], ["date"], ["source"], ["month"]],
     "article_urls": [["canonical_url"]],
     "pages": [["article_id"], ["url"]],
 }
@@ -145,6 +145,7 @@ def article_record(article, source: str, cleaner_version: str) -> dict:
         "body": article.body, "body_original": article.body_original, "script": article.script,
         "captions": json.dumps(article.captions, ensure_ascii=False) if article.captions else None,
         "body_hash": body_hash(article.body), "cleaner_version": cleaner_version, "source": source,
+        "month": article.date[:7] if article.date else None,
     }
 
 

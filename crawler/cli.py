@@ -106,13 +106,14 @@ def reclean(seeds_dir: str, db_path: str) -> None:
 
 @cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--host", help="Interface to bind (default 127.0.0.1; 0.0.0.0 with --public).")
 @click.option("--port", default=8001, show_default=True, help="Port to listen on.")
-def serve(db_path: str, host: str, port: int) -> None:
+@click.option("--public", is_flag=True, help="Serve read-only for the world: no arbitrary SQL, bounded queries.")
+def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
     """Browse the archive in Datasette (database name: the file name, 'news')."""
     from .publish import serve_archive
 
-    serve_archive(db_path, host, port)
+    serve_archive(db_path, host or ("0.0.0.0" if public else "127.0.0.1"), port, public=public)
 
 
 @cli.command()
@@ -132,7 +133,7 @@ def demo(port: int, db_path: str, seeds_dir: str) -> None:
     click.echo(summary)
     ctx.invoke(reclean, seeds_dir=seeds_dir, db_path=db_path)
     click.echo(f"serving the archive at http://127.0.0.1:{port}/news (Ctrl-C stops)")
-    ctx.invoke(serve, db_path=db_path, host="127.0.0.1", port=port)
+    ctx.invoke(serve, db_path=db_path, host="127.0.0.1", port=port, public=False)
 
 
 @cli.command()

@@ -52,6 +52,20 @@ def archive_lock(db_path: str | Path):
         handle.close()
 
 
+def crawl_running(db_path: str | Path) -> bool:
+    """Whether a crawl holds the archive's lock right now."""
+    lock_path = Path(f"{db_path}.lock")
+    if not lock_path.exists():
+        return False
+    with open(lock_path) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
 def crawl_settings(db_path: str, proxy: str | None) -> Settings:
     """Project settings plus the archive path, per-host delays and replica routing."""
     settings = Settings()

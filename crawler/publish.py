@@ -9,22 +9,32 @@ from .archive import open_archive
 PROJECT_ARCHIVE = Path(__file__).resolve().parents[1] / "archive"
 METADATA = PROJECT_ARCHIVE / "metadata.yml"
 PLUGINS = PROJECT_ARCHIVE / "plugins"
+TEMPLATES = PROJECT_ARCHIVE / "templates"
 
 
-def datasette_args(db_path: str, host: str, port: int) -> list[str]:
-    """Command line for `datasette serve` on the archive."""
-    return [
-        "serve", str(db_path), "--metadata", str(METADATA), "--plugins-dir", str(PLUGINS),
-        "--host", host, "--port", str(port),
-        # Facet suggestions cost ~90 % of a search page's time on a large archive (PERF_NOTES §4).
-        "--setting", "suggest_facets", "off",
-        "--setting", "sql_time_limit_ms", "3000",
-    ]
+def datasette_args(db_path: str, host: str, port: int, public: bool = False, crawl_running: bool = False) -> list[str]:
+    """Command line for `datasette serve` on the archive.
+
+    Public: no arbitrary SQL, bounded query time and rows, and the file opened immutable —
+    unless a crawl is writing to it, when Datasette's read-only connections are used.
+    """
+    database = [str(db_path)] if not public or crawl_running else ["--immutable", str(db_path)]
+    args = ["serve", *database, "--metadata", str(METADATA), "--plugins-dir", str(PLUGINS),
+            "--template-dir", str(TEMPLATES), "--host", host, "--port", str(port),
+            # Facet suggestions cost ~90 % of a search page's time on a large archive (PERF_NOTES §4).
+            "--setting", "suggest_facets", "off"]
+    if public:
+        return args + ["--setting", "default_allow_sql", "off", "--setting", "sql_time_limit_ms", "1000",
+                       "--setting", "max_returned_rows", "500", "--setting", "allow_download", "off"]
+    return args + ["--setting", "sql_time_limit_ms", "3000"]
 
 
-def serve_archive(db_path: str, host: str, port: int) -> None:
+def serve_archive(db_path: str, host: str, port: int, public: bool = False) -> None:
     """Run Datasette in this process until interrupted."""
     from datasette.cli import cli as datasette_cli
 
+    from .crawl import crawl_running
+
     open_archive(db_path).close()  # create the tables so an empty archive can be browsed
-    datasette_cli.main(datasette_args(db_path, host, port), prog_name="datasette")
+    args = datasette_args(db_path, host, port, public=public, crawl_running=crawl_running(db_path))
+    datasette_cli.main(args, prog_name="datasette")

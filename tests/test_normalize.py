@@ -89,5 +89,6 @@ def test_binary_is_refused():
 def test_bigram_index_and_query():
     assert bigrams("开发区建设 5G") == "开发 发区 区建 建设 5g"
     assert fts_query("開發區") == '"开发 发区"'
-    assert fts_query("长春  项目") == '"长春" "项目"'
+    assert fts_query("长春  项目") == '"长春" AND "项目"'
+    assert fts_query("2022年") == '"2022 年" *'
     assert fts_query("   ") == '""'
