@@ -99,9 +99,22 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             db[name].create_index(columns, if_not_exists=True)
     db["article_urls"].create_index(["url"], unique=True, if_not_exists=True)
     db["pages"].create_index(["url", "sha256"], unique=True, if_not_exists=True)
-    if not db["articles_fts"].exists():
-        # Holds bigram-split text (see search.py); rowid = articles.id.
-        db.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, tokenize='unicode61')")
+    fts = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()
+    if fts is None or "content=''" not in fts[0]:
+        rebuild_search_index(db)
+
+
+def rebuild_search_index(db) -> None:
+    """(Re)create the search index and fill it from the articles.
+
+    A contentless FTS5 table of character bigrams (search.py), rowid = articles.id: it keeps
+    only the inverted index, not a second copy of the text (snippets come from articles.body).
+    """
+    with db.atomic():
+        db.execute("DROP TABLE IF EXISTS articles_fts")
+        db.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='', tokenize='unicode61')")
+        for row in db.query("SELECT id, title, body FROM articles"):
+            _index(db, row["id"], row)
 
 
 def body_hash(body: str) -> str:
@@ -159,8 +172,10 @@ def insert_article(db, record: dict, url: str, site: str | None, page_id: int) -
 
 
 def update_article(db, article_id: int, record: dict) -> None:
+    old = db["articles"].get(article_id)
     db["articles"].update(article_id, record)
-    _index(db, article_id, record)
+    _unindex(db, article_id, old)
+    _index(db, article_id, {**old, **record})
 
 
 def add_revision(db, article_id: int, record: dict, page_id: int) -> None:
@@ -269,7 +284,12 @@ def record_error(db, url: str, source: str | None, stage: str, error: str) -> No
     db["errors"].insert({"url": url, "source": source, "at": now(), "stage": stage, "error": error})
 
 
+def _unindex(db, article_id: int, old: dict) -> None:
+    """A contentless index forgets a row only when told the tokens it had."""
+    db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+               [article_id, bigrams(old.get("title") or ""), bigrams(old.get("body") or "")])
+
+
 def _index(db, article_id: int, record: dict) -> None:
-    db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
     db.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
                [article_id, bigrams(record.get("title") or ""), bigrams(record.get("body") or "")])

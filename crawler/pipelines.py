@@ -51,8 +51,8 @@ class ArchivePipeline:
         if chain and self.db is not None:
             error = "redirect loop: " + " -> ".join(chain + [request.url])
             self.crawler.spider.logger.error("%s", error)
-            first = request.meta.get("replica_url", chain[0])  # the link as the list page gave it
-            self.process_item(FetchError(first, request.cb_kwargs.get("source", "?"), error))
+            found_as = request.meta.get("found_as") or chain[0]  # the link as the list page gave it
+            self.process_item(FetchError(found_as, request.cb_kwargs.get("source", "?"), error, found_as=found_as))
 
     def process_item(self, item):
         if isinstance(item, PageItem):

@@ -1,0 +1,186 @@
+"""Chinese search at archive scale: build, size, latency through Datasette, exactness.
+
+A synthetic archive of N articles (default 200,000, ~1,500 characters each) is built from
+sentences of the real article texts at hand (the seeds, the sample articles and, when
+present, ../shared/realpages gold) through the project's own store functions, and cached in
+bench/.cache/. Then, in one run:
+  * index size (dbstat) against the body text, and the build time;
+  * median / p95 latency of `?_search=` JSON requests through a real `newsarchive serve` on
+    loopback for 2-character words, 4-character phrases and two-term queries;
+  * exactness: hit counts of the bigram index against `LIKE` on a 20,000-article subset,
+    with a trigram FTS5 index of the same subset beside it (it cannot answer 2 characters).
+
+    .venv/bin/python bench/search.py [--articles N]
+
+Final line: `search: articles=… p95_ms_2char=… p95_ms_4char=… p95_ms_2term=… index_ratio=… exact=…/…`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from crawler import archive  # noqa: E402
+from crawler.search import fts_query  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+NEWSARCHIVE = Path(sys.executable).with_name("newsarchive")
+TWO = "项目 招商 长春 经济 发展 政府 企业 投资 市场 服务 改革 建设 产业 吉林 合作 创新 科技 教育 交通 环境 开放 农业 旅游 城市 群众".split()
+FOUR = "营商环境 招商引资 项目建设 重点项目 产业结构 开发区建设 高质量发展 改革创新 对外开放 跨境电商 " \
+       "新能源汽车 科技创新 现代服务业 民生实事 基础设施 政务服务 产业集群 经济发展 国家级开发区 综合保税区".split()
+TERMS = ["长春 项目", "开发区 招商", "企业 服务", "吉林 旅游", "汽车 产业"]
+SUBSET = 20_000
+
+
+def sentences() -> list[str]:
+    texts = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "seeds").glob("*.txt"))]
+    texts.append((ROOT / "crawler" / "sample" / "articles.yml").read_text(encoding="utf-8"))
+    gold = ROOT.parent / "shared" / "realpages" / "gold"
+    texts += [" ".join(json.loads(path.read_text(encoding="utf-8"))["body"].__str__()) for path in gold.glob("*.json")]
+    found = {piece.strip() + "。" for text in texts for piece in re.split(r"[。\n]", text)
+             if 12 <= len(piece.strip()) <= 120 and re.search(r"[\u4e00-\u9fff]{6}", piece)}
+    return sorted(found)
+
+
+def build(path: Path, count: int) -> float:
+    """Write `count` synthetic articles through archive.insert_article; seconds taken."""
+    pool = sentences()
+    rng = random.Random(42)
+    db = archive.open_archive(path)
+    started = time.perf_counter()
+    for batch in range(0, count, 1000):
+        with db.atomic():
+            for number in range(batch, min(count, batch + 1000)):
+                body, paragraphs = [], rng.randint(3, 6)
+                while sum(map(len, body)) < rng.randint(1200, 1800):
+                    body.append("".join(rng.choice(pool) for _ in range(rng.randint(2, 5))))
+                day = f"20{rng.randint(19, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T09:00:00+08:00"
+                record = {"title": rng.choice(pool)[:30], "date": day, "month": day[:7], "body": "\n".join(body),
+                          "source": "bench", "source_name": "合成", "body_hash": f"h{number}", "cleaner_version": "bench"}
+                del paragraphs
+                archive.insert_article(db, record, f"https://bench.example/{number}.html", "bench.example", None)
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed
+
+
+def sizes(path: Path) -> tuple[int, int, int]:
+    db = sqlite3.connect(path)
+    index = db.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'articles_fts%'").fetchone()[0]
+    text = db.execute("SELECT sum(length(CAST(body AS BLOB)) + length(CAST(title AS BLOB))) FROM articles").fetchone()[0]
+    return path.stat().st_size, index, text
+
+
+def serve(path: Path, port: int) -> subprocess.Popen:
+    server = subprocess.Popen([str(NEWSARCHIVE), "serve", "--db", str(path), "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("datasette did not start")
+
+
+def latency(port: int, queries: list[str], rounds: int = 3) -> tuple[float, float]:
+    """Median and p95 ms of `_search` JSON requests (per query the median of `rounds`)."""
+    per_query = []
+    for query in queries:
+        url = f"http://127.0.0.1:{port}/news/articles.json?" + urllib.parse.urlencode(
+            {"_search": query, "_size": 20, "_nofacet": 1, "_nocount": 1, "_col": "title"})
+        samples = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            urllib.request.urlopen(url, timeout=60).read()
+            samples.append((time.perf_counter() - started) * 1000)
+        per_query.append(statistics.median(samples))
+    per_query.sort()
+    return statistics.median(per_query), per_query[max(0, int(len(per_query) * 0.95) - 1)]
+
+
+def exactness(path: Path, queries: list[str]) -> tuple[int, float, float]:
+    """(queries whose bigram hit count equals LIKE's, median ms bigram, median ms LIKE) on the subset."""
+    db = sqlite3.connect(path)
+    db.create_function("zh_query", 1, fts_query)
+    exact, bigram_ms, like_ms = 0, [], []
+    for query in queries:
+        terms = query.split()
+        started = time.perf_counter()
+        hits = db.execute("SELECT count(*) FROM articles_fts WHERE rowid <= ? AND articles_fts MATCH zh_query(?)",
+                          [SUBSET, query]).fetchone()[0]
+        bigram_ms.append((time.perf_counter() - started) * 1000)
+        where = " AND ".join("(title LIKE ? OR body LIKE ?)" for _ in terms)
+        started = time.perf_counter()
+        truth = db.execute(f"SELECT count(*) FROM articles WHERE id <= ? AND {where}",
+                           [SUBSET] + [f"%{t}%" for t in terms for _ in (0, 1)]).fetchone()[0]
+        like_ms.append((time.perf_counter() - started) * 1000)
+        exact += hits == truth
+    return exact, statistics.median(bigram_ms), statistics.median(like_ms)
+
+
+def trigram(path: Path, queries: list[str]) -> tuple[float, int]:
+    """Median ms and answerable queries of a trigram FTS5 index over the subset."""
+    db = sqlite3.connect(":memory:")
+    db.execute(f"ATTACH DATABASE '{path}' AS archive")
+    db.execute("CREATE VIRTUAL TABLE tri USING fts5(title, body, tokenize='trigram')")
+    db.execute("INSERT INTO tri (rowid, title, body) SELECT id, title, body FROM archive.articles WHERE id <= ?", [SUBSET])
+    timings, answered = [], 0
+    for query in queries:
+        started = time.perf_counter()
+        hits = db.execute("SELECT count(*) FROM tri WHERE tri MATCH ?",
+                          [" ".join(f'"{t}"' for t in query.split())]).fetchone()[0]
+        timings.append((time.perf_counter() - started) * 1000)
+        answered += hits > 0
+    return statistics.median(timings), answered
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=200_000)
+    parser.add_argument("--port", type=int, default=8097)
+    count = parser.parse_args().articles
+    port = parser.parse_args().port
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"search-{count}" / "news.db"
+    build_s = None
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        build_s = build(path, count)
+    file_bytes, index_bytes, text_bytes = sizes(path)
+    server = serve(path, port)
+    try:
+        results = {name: latency(port, queries) for name, queries in
+                   (("2char", TWO), ("4char", FOUR), ("2term", TERMS))}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    queries = TWO + FOUR + TERMS
+    exact, bigram_ms, like_ms = exactness(path, queries)
+    trigram_ms, trigram_answered = trigram(path, queries)
+    print(f"articles {count:,}; build {'cached' if build_s is None else f'{build_s:.0f} s'}; "
+          f"database {file_bytes / 1e6:.0f} MB, of which index {index_bytes / 1e6:.0f} MB; "
+          f"text {text_bytes / 1e6:.0f} MB (without the index {(file_bytes - index_bytes) / 1e6:.0f} MB)")
+    for name, (median, p95) in results.items():
+        print(f"_search through Datasette, {name}: median {median:.1f} ms, p95 {p95:.1f} ms")
+    print(f"on {SUBSET:,} articles: bigram count {bigram_ms:.1f} ms, LIKE scan {like_ms:.1f} ms, "
+          f"trigram {trigram_ms:.1f} ms answering {trigram_answered}/{len(queries)} queries")
+    print(f"search: articles={count} p95_ms_2char={results['2char'][1]:.1f} p95_ms_4char={results['4char'][1]:.1f} "
+          f"p95_ms_2term={results['2term'][1]:.1f} index_ratio={index_bytes / text_bytes:.2f} exact={exact}/{len(queries)}")
+
+
+if __name__ == "__main__":
+    main()
