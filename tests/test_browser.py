@@ -1,0 +1,102 @@
+"""A person's view: headless Chromium types into the search box of a real `newsarchive serve`.
+
+Screenshots go to $NEWSARCHIVE_SCREENSHOTS (the README's come from `docs/`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import NEWSARCHIVE, ROOT, SEEDS, free_port, run_cli
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="Debian's chromium and chromium-driver are needed")
+
+
+@pytest.fixture(scope="module")
+def served(crawled, tmp_path_factory):
+    db_path = tmp_path_factory.mktemp("browser") / "news.db"
+    shutil.copy(crawled, db_path)
+    run_cli("reclean", "--db", str(db_path), "--seeds", str(SEEDS))
+    port = free_port()
+    server = subprocess.Popen([str(NEWSARCHIVE), "serve", "--db", str(db_path), "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield base, db_path
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,1400", f"--user-data-dir={tempfile.mkdtemp()}", "--lang=zh-CN"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def shot(driver, name: str) -> None:
+    folder = Path(os.environ.get("NEWSARCHIVE_SCREENSHOTS", tempfile.gettempdir()))
+    folder.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(folder / f"{name}.png"))
+
+
+def like_titles(db_path, text: str) -> set[str]:
+    rows = sqlite3.connect(db_path).execute(
+        "SELECT coalesce(title, '') FROM articles WHERE title LIKE ? OR body LIKE ?", [f"%{text}%"] * 2).fetchall()
+    return {row[0] for row in rows}
+
+
+@pytest.mark.parametrize("typed, simplified, picture", [("项目", "项目", "xiangmu"), ("開發區", "开发区", "kaifaqu")])
+def test_typing_into_the_search_box(served, browser, typed, simplified, picture):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    base, db_path = served
+    browser.get(base + "/news/articles")
+    box = browser.find_element(By.CSS_SELECTOR, "input[name=_search]")
+    box.clear()
+    box.send_keys(typed + Keys.ENTER)
+    time.sleep(0.5)
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+    shown = {row.find_element(By.CSS_SELECTOR, "td.col-title").text.strip() for row in rows}
+    assert shown == like_titles(db_path, simplified)
+    shot(browser, f"search-{picture}")
+
+
+def test_article_page(served, browser):
+    from selenium.webdriver.common.by import By
+
+    base, db_path = served
+    article_id = sqlite3.connect(db_path).execute(
+        "SELECT article_id FROM article_urls WHERE url = 'https://www.jl.gov.cn/yaowen/202304/t20230412_2991234.html'"
+    ).fetchone()[0]
+    browser.get(f"{base}/news/articles/{article_id}")
+    assert browser.find_element(By.CSS_SELECTOR, "article h1").text == "从三组关键词看吉林省开发区建设"
+    paragraphs = [p.text for p in browser.find_elements(By.CSS_SELECTOR, "article .body p")]
+    assert paragraphs[0].startswith("春光明媚,天气晴好。") and paragraphs[-1].endswith("(记者 张雅静)")
+    links = {a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "article a")}
+    assert "https://www.jl.gov.cn/yaowen/202304/t20230412_2991234.html" in links
+    shot(browser, "article")
