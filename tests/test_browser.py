@@ -80,9 +80,12 @@ def test_typing_into_the_search_box(served, browser, typed, simplified, picture)
     box.clear()
     box.send_keys(typed + Keys.ENTER)
     time.sleep(0.5)
+    assert "/news/search?q=" in browser.current_url  # ranked results with marked snippets
     rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
     shown = {row.find_element(By.CSS_SELECTOR, "td.col-title").text.strip() for row in rows}
     assert shown == like_titles(db_path, simplified)
+    marks = browser.find_elements(By.CSS_SELECTOR, "td.col-snippet mark")
+    assert marks and all(mark.text == simplified for mark in marks)
     shot(browser, f"search-{picture}")
 
 

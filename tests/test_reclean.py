@@ -66,3 +66,21 @@ def test_an_older_cleaner_version_with_the_same_output_is_not_rewritten(archive_
     result = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
     assert "0 changed" in result.stdout
     assert db.execute("SELECT count(*) FROM articles WHERE cleaner_version = 'old'").fetchone()[0] == 33
+
+
+def test_search_index_follows_reclean(archive_copy):
+    from crawler import archive
+    from crawler.search import fts_query
+
+    db = archive.open_archive(archive_copy)
+    url = "https://jl.cri.cn/n/20200618/e5f6a7b8-2c3d-4e5f-8a9b-1c2d3e4f5a6b.html"
+    article_id = db.execute("SELECT id FROM articles WHERE url = ?", [url]).fetchone()[0]
+    with db.atomic():  # what an older cleaner might have stored
+        archive.update_article(db, article_id, {"body": "旧版清洗留下的一句话。", "cleaner_version": "old"})
+    hits = "SELECT count(*) FROM articles_fts WHERE rowid = ? AND articles_fts MATCH ?"
+    assert db.execute(hits, [article_id, fts_query("旧版清洗")]).fetchone()[0] == 1
+    db.close()
+    run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
+    db = sqlite3.connect(archive_copy)
+    assert db.execute(hits, [article_id, fts_query("旧版清洗")]).fetchone()[0] == 0
+    assert db.execute(hits, [article_id, fts_query("葡萄酒")]).fetchone()[0] == 1
