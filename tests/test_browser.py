@@ -65,7 +65,7 @@ def shot(driver, name: str) -> None:
 
 def like_titles(db_path, text: str) -> set[str]:
     rows = sqlite3.connect(db_path).execute(
-        "SELECT coalesce(title, '') FROM articles WHERE title LIKE ? OR body LIKE ?", [f"%{text}%"] * 2).fetchall()
+        "SELECT coalesce(title, '(untitled)') FROM articles WHERE title LIKE ? OR body LIKE ?", [f"%{text}%"] * 2).fetchall()
     return {row[0] for row in rows}
 
 
