@@ -64,13 +64,12 @@ def build(path: Path, count: int) -> float:
     for batch in range(0, count, 1000):
         with db.atomic():
             for number in range(batch, min(count, batch + 1000)):
-                body, paragraphs = [], rng.randint(3, 6)
+                body = []
                 while sum(map(len, body)) < rng.randint(1200, 1800):
                     body.append("".join(rng.choice(pool) for _ in range(rng.randint(2, 5))))
                 day = f"20{rng.randint(19, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T09:00:00+08:00"
                 record = {"title": rng.choice(pool)[:30], "date": day, "month": day[:7], "body": "\n".join(body),
                           "source": "bench", "source_name": "合成", "body_hash": f"h{number}", "cleaner_version": "bench"}
-                del paragraphs
                 archive.insert_article(db, record, f"https://bench.example/{number}.html", "bench.example", None)
     elapsed = time.perf_counter() - started
     db.close()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
+import urllib.request
+from contextlib import contextmanager
 import socket
 import subprocess
 import sys
@@ -29,6 +32,28 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def served(db_path, *options: str):
+    """A real `newsarchive serve` on a free loopback port; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen([str(NEWSARCHIVE), "serve", "--db", str(db_path), "--port", str(port), *options],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError(f"newsarchive serve did not answer on {base}")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -7,38 +7,25 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import NEWSARCHIVE, ROOT, SEEDS, free_port, run_cli
+from conftest import SEEDS, run_cli, served
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="Debian's chromium and chromium-driver are needed")
 
 
 @pytest.fixture(scope="module")
-def served(crawled, tmp_path_factory):
+def site(crawled, tmp_path_factory):
     db_path = tmp_path_factory.mktemp("browser") / "news.db"
     shutil.copy(crawled, db_path)
     run_cli("reclean", "--db", str(db_path), "--seeds", str(SEEDS))
-    port = free_port()
-    server = subprocess.Popen([str(NEWSARCHIVE), "serve", "--db", str(db_path), "--port", str(port)], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield base, db_path
-    server.terminate()
-    server.wait(timeout=10)
+    with served(db_path) as base:
+        yield base, db_path
 
 
 @pytest.fixture(scope="module")
@@ -70,11 +57,11 @@ def like_titles(db_path, text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("typed, simplified, picture", [("项目", "项目", "xiangmu"), ("開發區", "开发区", "kaifaqu")])
-def test_typing_into_the_search_box(served, browser, typed, simplified, picture):
+def test_typing_into_the_search_box(site, browser, typed, simplified, picture):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    base, db_path = served
+    base, db_path = site
     browser.get(base + "/news/articles")
     box = browser.find_element(By.CSS_SELECTOR, "input[name=_search]")
     box.clear()
@@ -89,10 +76,10 @@ def test_typing_into_the_search_box(served, browser, typed, simplified, picture)
     shot(browser, f"search-{picture}")
 
 
-def test_article_page(served, browser):
+def test_article_page(site, browser):
     from selenium.webdriver.common.by import By
 
-    base, db_path = served
+    base, db_path = site
     article_id = sqlite3.connect(db_path).execute(
         "SELECT article_id FROM article_urls WHERE url = 'https://www.jl.gov.cn/yaowen/202304/t20230412_2991234.html'"
     ).fetchone()[0]

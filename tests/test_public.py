@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import NEWSARCHIVE, ROOT, free_port
+from conftest import served
 from crawler import archive
 from crawler.ingest import Fetched, ingest
 
@@ -25,19 +23,8 @@ def public_site(tmp_path_factory):
     ingest(db, Fetched("https://www.jl.gov.cn/yaowen/202301/t20230101_1.html", HOSTILE.encode(), "jl_gov_yaowen",
                        headers={"content-type": "text/html; charset=utf-8"}, selectors={"body": "div.TRS_Editor"}))
     db.close()
-    port = free_port()
-    server = subprocess.Popen([str(NEWSARCHIVE), "serve", "--public", "--host", "127.0.0.1", "--port", str(port),
-                               "--db", str(db_path)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
+    with served(db_path, "--public", "--host", "127.0.0.1") as base:
+        yield base
 
 
 def test_arbitrary_sql_is_refused(public_site):

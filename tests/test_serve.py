@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import subprocess
-import time
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from conftest import NEWSARCHIVE, ROOT, SEEDS, free_port, run_cli
+from conftest import SEEDS, run_cli, served
 
 
 @pytest.fixture(scope="module")
@@ -20,22 +18,8 @@ def site(crawled, tmp_path_factory):
     db_path = tmp_path_factory.mktemp("serve") / "news.db"
     shutil.copy(crawled, db_path)
     run_cli("reclean", "--db", str(db_path), "--seeds", str(SEEDS))
-    port = free_port()
-    server = subprocess.Popen([str(NEWSARCHIVE), "serve", "--db", str(db_path), "--port", str(port)], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        raise AssertionError(server.stdout.read().decode())
-    yield base, db_path
-    server.terminate()
-    server.wait(timeout=10)
+    with served(db_path) as base:
+        yield base, db_path
 
 
 def get_json(base: str, path: str, **params):

@@ -39,7 +39,7 @@ def pager_urls(html: str) -> list[str]:
     match = CREATE_PAGE_HTML.search(html)
     if not match:
         return []
-    count, _index, name, ext = int(match[1]), int(match[2]), match[3], match[4]
+    count, name, ext = int(match[1]), match[3], match[4]
     return [f"{name}.{ext}"] + [f"{name}_{page}.{ext}" for page in range(1, count)]
 
 
