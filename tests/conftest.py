@@ -70,3 +70,13 @@ def archive_copy(crawled, tmp_path) -> Path:
     db = tmp_path / "news.db"
     shutil.copy(crawled, db)
     return db
+
+
+@pytest.fixture(scope="session")
+def served_archive(crawled, tmp_path_factory):
+    """The crawled sample archive plus the seeds, served by `newsarchive serve`: (base URL, db path)."""
+    db_path = tmp_path_factory.mktemp("served") / "news.db"
+    shutil.copy(crawled, db_path)
+    run_cli("reclean", "--db", str(db_path), "--seeds", str(SEEDS))
+    with served(db_path) as base:
+        yield base, db_path

@@ -13,19 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, run_cli, served
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="Debian's chromium and chromium-driver are needed")
 
 
 @pytest.fixture(scope="module")
-def site(crawled, tmp_path_factory):
-    db_path = tmp_path_factory.mktemp("browser") / "news.db"
-    shutil.copy(crawled, db_path)
-    run_cli("reclean", "--db", str(db_path), "--seeds", str(SEEDS))
-    with served(db_path) as base:
-        yield base, db_path
+def site(served_archive):
+    return served_archive
 
 
 @pytest.fixture(scope="module")

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from conftest import SEEDS, run_cli, served
 
 
 @pytest.fixture(scope="module")
-def site(crawled, tmp_path_factory):
-    db_path = tmp_path_factory.mktemp("serve") / "news.db"
-    shutil.copy(crawled, db_path)
-    run_cli("reclean", "--db", str(db_path), "--seeds", str(SEEDS))
-    with served(db_path) as base:
-        yield base, db_path
+def site(served_archive):
+    return served_archive
 
 
 def get_json(base: str, path: str, **params):
