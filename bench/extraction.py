@@ -54,20 +54,22 @@ def figure(line: str, name: str) -> str:
     return re.search(rf"{name}=([\d.]+)", line).group(1)
 
 
-def fixture_pages() -> list[tuple[str, bytes, str, list[str]]]:
-    """(url, bytes, content type, gold paragraphs) for each sample article page."""
+def fixture_pages() -> list[tuple[str, list[bytes], str, list[str]]]:
+    """(url, page bytes, content type, gold paragraphs) for each sample article placement:
+    every page of a split article, and the Big5 mirror pages as articles of their own."""
     site = SampleSite()
-    pages = []
+    fixtures = []
     for article in site.articles:
         gold = [to_simplified(halfwidth(block["text"])) for block in _blocks(article) if "text" in block]
         for spot in article["published"]:
             base = site.sites[spot["site"]]["base"]
-            host = base.split("//")[1]
-            page = site.page(host, spot["path"])
-            if spot.get("split") or spot.get("mirror_only"):
-                continue  # a first page alone is not the article
-            pages.append((base + spot["path"], page.body, page.headers.get("Content-Type"), gold))
-    return pages
+            pages = site.article_pages(article, spot)
+            fixtures.append((base + spot["path"], [page.body for page in pages],
+                             pages[0].headers.get("Content-Type"), gold))
+            if spot.get("big5"):
+                mirror = site.page(base.split("//")[1], "/BIG5" + spot["path"])
+                fixtures.append((base + "/BIG5" + spot["path"], [mirror.body], mirror.headers.get("Content-Type"), gold))
+    return fixtures
 
 
 def bigram_f1(predicted: str, gold: str) -> float:
@@ -81,16 +83,17 @@ def bigram_f1(predicted: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def ours(url, body, content_type) -> str:
+def ours(url, bodies, content_type) -> str:
+    """newsarchive's generic path (no source profile); further pages of a split article too."""
+    pages = [RawPage(body, url, content_type) for body in bodies]
     try:
-        return clean_page(RawPage(body, url, content_type)).body
+        return clean_page(pages[0], pages[1:]).body
     except ValueError:
         return ""
 
 
-def theirs(url, body, content_type) -> str:
-    text, _ = decode(body, content_type)
-    return trafilatura.extract(text) or ""
+def theirs(url, bodies, content_type) -> str:
+    return "\n".join(trafilatura.extract(decode(body, content_type)[0]) or "" for body in bodies)
 
 
 def fixture_scores(pages) -> tuple[float, float]:
@@ -119,7 +122,7 @@ def main() -> None:
     fixtures_f1, trafilatura_fixtures_f1 = fixture_scores(fixtures)
     if (REALPAGES / "score.py").exists():
         lines = realpages_scores()
-        timed = [(None, path.read_bytes(), None) for path in sorted((REALPAGES / "pages").glob("*.html"))]
+        timed = [(None, [path.read_bytes()], None) for path in sorted((REALPAGES / "pages").glob("*.html"))]
         print("| extractor | body F1 | pages leaking boilerplate | title | date | source/author/editor |")
         print("| --- | --- | --- | --- | --- | --- |")
         for key, name in (("trafilatura", f"trafilatura {trafilatura.__version__}"), ("ours", "newsarchive")):
@@ -129,7 +132,7 @@ def main() -> None:
     else:
         lines, timed = None, [(u, b, c) for u, b, c, _ in fixtures]
     mine_ms, theirs_ms = timing(timed)
-    print(f"own fixtures ({len(fixtures)} sample-site article pages, generic path): "
+    print(f"own fixtures ({len(fixtures)} sample-site articles incl. split and Big5 ones, generic path): "
           f"newsarchive F1 {fixtures_f1:.3f}, trafilatura F1 {trafilatura_fixtures_f1:.3f}")
     print(f"median ms per page over {len(timed)} pages: newsarchive {mine_ms:.1f}, trafilatura.extract {theirs_ms:.1f}")
     real = (f"realpages_f1={figure(lines['ours'], 'F1')} trafilatura_f1={figure(lines['trafilatura'], 'F1')} "

@@ -20,6 +20,8 @@ from .normalize import (
 )
 from .rules import date_in_url, match_line
 
+# Longer page lines are prose, never a date/来源/editor line: the page scan skips them.
+META_LINE_MAX = 120
 # A body with fewer letters/Han characters than this is debris, not an article.
 MIN_BODY_CHARS = 10
 _WORD = re.compile(r"[^\W_]")
@@ -153,7 +155,8 @@ def _fill_from_page(reading, known: dict, parts) -> None:
     if not wanted:
         return
     lines = to_simplified(halfwidth("\n".join(parts.page_lines()))).split("\n")
-    page = read_lines(lines, lines)
+    short = [line for line in lines if len(line) <= META_LINE_MAX]  # metadata lines are short; prose is not
+    page = read_lines(short, short)
     paired = paired_fields([collapse_spaces(line) for line in lines if line.strip()], reading.first("title"))
     for name in wanted:
         if page.first(name):

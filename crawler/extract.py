@@ -37,6 +37,7 @@ META_FIELDS = {
 }
 # Element ids printed by news CMSs for Baidu News (SOURCES.md §1.4).
 BAIDU_IDS = {"date": "pubtime_baidu", "source": "source_baidu", "author": "author_baidu", "editor": "editor_baidu"}
+_BAIDU_ELEMENTS = etree.XPath("//*[@id='pubtime_baidu' or @id='source_baidu' or @id='author_baidu' or @id='editor_baidu']")
 
 BLOCK_TAGS = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 table tr td th section article header footer "
@@ -59,7 +60,8 @@ class PageParts:
     def markup_date(self) -> str | None:
         """htmldate (time elements, JSON-LD, date attributes, scripts): the last resort, for
         pages whose text, meta tags and URL name no date."""
-        return htmldate.find_date(deepcopy(self.tree), extensive_search=True, original_date=True)
+        quick = htmldate.find_date(deepcopy(self.tree), extensive_search=False, original_date=True)
+        return quick or htmldate.find_date(deepcopy(self.tree), extensive_search=True, original_date=True)
 
 
 class NotHTML(ValueError):
@@ -168,10 +170,11 @@ def _meta_fields(tree) -> dict[str, str]:
             if metas.get(key.lower()):
                 found[name] = metas[key.lower()]
                 break
+    by_id = {element.get("id"): element for element in _BAIDU_ELEMENTS(tree)}
     for name, element_id in BAIDU_IDS.items():
-        element = tree.get_element_by_id(element_id, None)
-        if element is not None and collapse_spaces(element.text_content()):
-            found[name] = collapse_spaces(element.text_content())
+        text = collapse_spaces(by_id[element_id].text_content()) if element_id in by_id else ""
+        if text:
+            found[name] = text
     return found
 
 

@@ -123,6 +123,17 @@ class SampleSite:
                 path = site["list"]["path"]
         return self.pages.get(host + path)
 
+    def article_pages(self, article: dict, spot: dict) -> list[Page]:
+        """The pages that make up one placement of an article, whole: every page of a split
+        TRS or people.com.cn article, the all-in-one page of a split CRI one."""
+        site = self.sites[spot["site"]]
+        context = self._article_context(article, spot, [])
+        paths = [path for path, _ in _split_pages(spot["path"], context, site["family"], spot.get("split", 1))]
+        if site["family"] == "cri" and len(paths) > 1:
+            paths = paths[1:]
+        host = urlsplit(site["base"]).hostname
+        return [self.page(host, path) for path in paths]
+
     def hosts(self) -> list[str]:
         return [urlsplit(site["base"]).hostname for site in self.sites.values()]
 
