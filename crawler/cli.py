@@ -26,10 +26,12 @@ def cli(verbose: bool) -> None:
 
 def iter_files(paths: tuple[str, ...]):
     """Files named on the command line, folders expanded in name order."""
+    from .reclean import saved_files
+
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            yield from saved_files(path)
         else:
             yield path
 

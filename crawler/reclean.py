@@ -15,10 +15,15 @@ logger = logging.getLogger(__name__)
 SEED_SOURCE = "seeds"
 
 
+def saved_files(folder: Path):
+    """The files of a folder of saved pages, in name order, hidden ones aside."""
+    return sorted(path for path in folder.rglob("*") if path.is_file() and not path.name.startswith("."))
+
+
 def import_seeds(db, seeds_dir: Path) -> int:
     """Store every file of the seeds folder as a raw page (url 'seed:<name>'); a changed
     seed file becomes a new page, an unchanged one is left alone."""
-    files = sorted(p for p in seeds_dir.rglob("*") if p.is_file() and not p.name.startswith(".")) if seeds_dir.is_dir() else []
+    files = list(saved_files(seeds_dir)) if seeds_dir.is_dir() else []
     with db.atomic():
         for path in files:
             url = f"seed:{path.relative_to(seeds_dir).as_posix()}"

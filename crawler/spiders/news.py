@@ -7,6 +7,7 @@ the first page that holds nothing new (unless `backfill`).
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import datetime
@@ -32,6 +33,11 @@ CREATE_PAGE_HTML = re.compile(
 # Paths quoted in scripts and attributes: AJAX list fragments (CRI's /inc/<guid>-N.inc).
 QUOTED_PATH = re.compile(r"[\"']((?:https?:)?/[^\"'\s<>()]+)[\"']")
 GONE = (404, 410)
+# Article pages are only scanned for continuation pages: regular expressions over the text,
+# so the reactor thread never builds a DOM of a page the cleaning workers parse anyway.
+HREF = re.compile(r"""\bhref\s*=\s*["']([^"']+)["']""", re.I)
+ABODY_TAG = re.compile(r"""<[^>]*\bid\s*=\s*["']abody["'][^>]*>""", re.I)
+PAGEDATA = re.compile(r"""\bpagedata\s*=\s*(?P<quote>["'])(?P<value>.*?)(?P=quote)""", re.I | re.S)
 
 
 def pager_urls(html: str) -> list[str]:
@@ -240,11 +246,12 @@ class NewsSpider(scrapy.Spider):
 
 def whole_article_url(response: TextResponse) -> str | None:
     """CRI article pages name their all-in-one version in `#abody[pagedata]`."""
-    data = response.css("#abody::attr(pagedata)").get()
+    tag = ABODY_TAG.search(response.text)
+    data = PAGEDATA.search(tag.group(0)) if tag else None
     if not data:
         return None
     try:
-        all_url = json.loads(data).get("allUrl")
+        all_url = json.loads(html.unescape(data["value"])).get("allUrl")
     except (ValueError, AttributeError):
         return None
     url = response.urljoin(all_url) if all_url else None
@@ -260,8 +267,8 @@ def continuation_urls(response: TextResponse) -> list[str]:
         return [response.urljoin(name) for name in pager_urls(response.text)[1:]]
     numbered = re.compile(re.escape(stem) + r"-(\d+)\.html$")
     found = {}
-    for link in response.css("a::attr(href)").getall():
-        url = response.urljoin(link.strip())
+    for link in HREF.findall(response.text):
+        url = response.urljoin(html.unescape(link.strip()))
         hit = numbered.search(url)
         if hit and int(hit[1]) >= 2:
             found[int(hit[1])] = url
