@@ -256,6 +256,10 @@ def leave_frontier(db, url: str) -> None:
     db.execute("DELETE FROM frontier WHERE url = ?", [url])
 
 
+def clear_frontier(db, sources: list[str]) -> None:
+    db.execute(f"DELETE FROM frontier WHERE source IN ({', '.join('?' * len(sources))})", sources)
+
+
 def frontier(db, source: str) -> list[str]:
     """URLs a previous run found but did not get to fetch."""
     return [row[0] for row in db.execute("SELECT url FROM frontier WHERE source = ? ORDER BY found_at", [source])]

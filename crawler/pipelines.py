@@ -34,14 +34,17 @@ class ArchivePipeline:
         self.db.close()
 
     def spider_closed(self, spider, reason: str) -> None:
-        """Remember list-page validators only after a complete run: a run killed or stopped
-        between reading a list page and fetching its articles must read it again next time."""
-        if reason != "finished" or not self.list_records:
+        """After a complete run only: remember list-page validators (a run killed between
+        reading a list page and fetching its articles must read it again) and empty the
+        sources' frontier — every URL in it was requested and settled in this run, including
+        those the duplicate filter dropped as redirect targets."""
+        if reason != "finished":
             return
         db = archive.open_archive(self.db_path)
         with db.atomic():
             for record in self.list_records:
                 archive.record_list_page(db, record)
+            archive.clear_frontier(db, list(spider.sources))
         db.close()
 
     def request_dropped(self, request) -> None:
