@@ -74,4 +74,6 @@ def reclean(db, seeds_dir: Path, progress=None) -> Counter:
     counts: Counter = Counter()
     for page_id, article_id in (progress or iter)(work_list(db)):
         counts[reclean_page(db, page_id, article_id, profiles)] += 1
+    if set(counts) - {"unchanged", "failed"}:  # something was written
+        archive.optimize_search_index(db)
     return counts

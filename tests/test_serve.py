@@ -28,8 +28,8 @@ def like_ids(db_path, text: str) -> set[int]:
     return {row[0] for row in rows}
 
 
-def search_ids(base: str, query: str) -> set[int]:
-    data = get_json(base, "/news/articles.json", _search=query, _size="max", _col="id")
+def search_ids(base: str, query: str, **extra) -> set[int]:
+    data = get_json(base, "/news/articles.json", _search=query, _size="max", _col="id", **extra)
     return {row["id"] for row in data["rows"]}
 
 
@@ -41,6 +41,22 @@ def test_search_box_finds_two_character_words_in_either_script(site, query, text
     base, db_path = site
     expected = like_ids(db_path, text)
     assert expected and search_ids(base, query) == expected
+    assert search_ids(base, query, _nocount="1") == expected  # the other plan for dense queries
+
+
+def test_rare_and_dense_searches_list_newest_first(site):
+    """A word in one article and a word in most go through different SQL (search_clause);
+    both give LIKE's rows in the table's order."""
+    base, db_path = site
+    db = sqlite3.connect(db_path)
+    total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    for text in ("葡萄酒", "发展"):
+        for extra in ({}, {"_nocount": "1"}):
+            data = get_json(base, "/news/articles.json", _search=text, _size="max", _col="date", **extra)
+            assert {row["id"] for row in data["rows"]} == like_ids(db_path, text)
+            dates = [row["date"] or "" for row in data["rows"]]
+            assert dates == sorted(dates, reverse=True)
+    assert len(like_ids(db_path, "葡萄酒")) < total / 20 <= len(like_ids(db_path, "发展"))
 
 
 def test_canned_search_ranks_and_marks_hits(site):
