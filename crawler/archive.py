@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import zlib
 from datetime import datetime
@@ -13,6 +14,8 @@ import sqlite_utils
 
 from .normalize import CHINA_TZ
 from .search import bigrams
+
+logger = logging.getLogger(__name__)
 
 TABLES = {  # in creation order: referenced tables first
     "sources": (
@@ -55,12 +58,15 @@ TABLES = {  # in creation order: referenced tables first
         "url",
     ),
     "errors": ({"id": int, "url": str, "source": str, "at": str, "stage": str, "error": str}, "id"),
+    # Which cleaner last cleaned each page, so an interrupted reclean resumes where it stopped.
+    "cleaned_pages": ({"page_id": int, "cleaner_version": str, "outcome": str, "cleaned_at": str}, "page_id"),
 }
 FOREIGN_KEYS = {
     "articles": [("source", "sources", "name")],
     "article_urls": [("article_id", "articles", "id")],
     "revisions": [("article_id", "articles", "id")],
     "pages": [("article_id", "articles", "id")],
+    "cleaned_pages": [("page_id", "pages", "id")],
 }
 INDEXES = {
     "articles": [["body_hash"], ["date"], ["source"], ["month"]],
@@ -292,6 +298,40 @@ def touch_url(db, url: str) -> None:
     db.execute("UPDATE article_urls SET last_seen = ? WHERE url = ?", [now(), url])
     db.execute("UPDATE articles SET last_seen = ? WHERE id IN (SELECT article_id FROM article_urls WHERE url = ?)",
                [now(), url])
+
+
+def mark_cleaned(db, page_id: int, cleaner_version: str, outcome: str) -> None:
+    db["cleaned_pages"].upsert({"page_id": page_id, "cleaner_version": cleaner_version, "outcome": outcome,
+                                "cleaned_at": now()}, pk="page_id")
+
+
+class BatchWriter:
+    """The archive's single writer: queued writes are committed together, `size` per
+    transaction, each in its own savepoint so one failing write loses only itself (its URL
+    stays in the frontier and is fetched again by the next run)."""
+
+    def __init__(self, db, size: int = 64):
+        self.db = db
+        self.size = size
+        self.pending: list = []
+
+    def add(self, write) -> None:
+        """Queue `write(db)`; commits when the batch is full."""
+        self.pending.append(write)
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        with self.db.atomic():
+            for write in batch:
+                try:
+                    with self.db.atomic():
+                        write(self.db)
+                except Exception:  # noqa: BLE001 - one bad write must not sink the batch
+                    logger.exception("archive write failed")
 
 
 def record_error(db, url: str, source: str | None, stage: str, error: str) -> None:

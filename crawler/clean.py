@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from .boilerplate import paired_fields, read_lines
 from .decode import decode
@@ -26,8 +28,19 @@ META_LINE_MAX = 120
 MIN_BODY_CHARS = 10
 _WORD = re.compile(r"[^\W_]")
 
-# Bump when cleaning output changes, so `reclean` knows which rows an older cleaner made.
-CLEANER_VERSION = "2026.11.22.4"
+# Bump when the cleaning code's output changes. The version recorded with every article and
+# page adds a digest of the data that steers cleaning (the rule table and source profiles),
+# so editing a rule is enough for `reclean` to know which pages an older cleaner made.
+CODE_VERSION = "2026.11.22.5"
+
+
+def _data_digest() -> str:
+    here = Path(__file__).parent
+    files = [here / "rules.toml", *sorted((here / "sources").glob("*.toml"))]
+    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()[:8]
+
+
+CLEANER_VERSION = f"{CODE_VERSION}+{_data_digest()}"
 
 
 @dataclass
@@ -78,6 +91,23 @@ class Article:
 
 class EmptyArticle(ValueError):
     """Cleaning left no body text."""
+
+
+@dataclass
+class Cleaned:
+    """What cleaning one page gave: an article, or why not (picklable, for worker processes)."""
+
+    article: Article | None = None
+    error: str | None = None  # "ExceptionType: message"
+    empty: bool = False  # the page held no article text (EmptyArticle)
+
+
+def clean_safely(page: RawPage, more_pages: list[RawPage] = ()) -> Cleaned:
+    """clean_page() that never raises: a bad page is a result, not a crash of the caller."""
+    try:
+        return Cleaned(clean_page(page, more_pages))
+    except Exception as error:  # noqa: BLE001 - every page gets an outcome
+        return Cleaned(error=f"{type(error).__name__}: {error}", empty=isinstance(error, EmptyArticle))
 
 
 def clean_page(page: RawPage, more_pages: list[RawPage] = ()) -> Article:

@@ -66,8 +66,9 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
 @click.option("--backfill", is_flag=True, help="Keep paginating lists past pages with nothing new (resumable).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Read at most N list pages per source.")
 @click.option("--refresh", is_flag=True, help="Also revisit known articles: changes become revisions, 404/410 marks them gone.")
+@click.option("--workers", type=click.IntRange(min=0), help="Cleaning processes (default: one per core; 0: clean in the crawl's process).")
 def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | None, backfill: bool,
-          max_pages: int | None, refresh: bool) -> None:
+          max_pages: int | None, refresh: bool, workers: int | None) -> None:
     """Crawl the named sources (all enabled ones by default) into the archive, incrementally.
 
     Exit codes: 0 success; 1 a source is failing (no article links, empty bodies, no dates,
@@ -77,7 +78,7 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | Non
 
     try:
         code, summary = run_crawl(db_path, list(sources), sample=sample, proxy=proxy, backfill=backfill,
-                                  refresh=refresh, max_pages=max_pages)
+                                  refresh=refresh, max_pages=max_pages, workers=workers)
     except ArchiveLocked as error:
         click.echo(f"newsarchive crawl: {error}", err=True)
         sys.exit(EXIT_LOCKED)
@@ -88,22 +89,32 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | Non
 @cli.command()
 @click.option("--seeds", "seeds_dir", default=DEFAULT_SEEDS, show_default=True, help="Folder of saved pages to clean into the archive.")
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
-def reclean(seeds_dir: str, db_path: str) -> None:
-    """Rerun cleaning over seeds/ and every raw page in the archive (no network)."""
+@click.option("--workers", type=click.IntRange(min=0), help="Cleaning processes (default: one per core; 0: clean in this process).")
+@click.option("--all", "everything", is_flag=True, help="Also pages the current cleaner already cleaned.")
+def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool) -> None:
+    """Rerun cleaning over seeds/ and the raw pages in the archive (no network).
+
+    Pages the current cleaner (code version + rule table + source profiles) already cleaned
+    are skipped, so an interrupted run picks up where it stopped; rows change only where
+    the output did.
+    """
+    from tqdm import tqdm
+
     from .archive import open_archive
     from .reclean import reclean as run_reclean
-
-    def progress(items):
-        with click.progressbar(items, label="recleaning", file=sys.stderr, show_pos=True) as bar:
-            yield from bar
+    from .settings import CLEAN_FUNCTION
+    from .workers import clean_function, default_workers
 
     db = open_archive(db_path)
-    counts = run_reclean(db, Path(seeds_dir), progress)
+    with tqdm(desc="recleaning", unit="page", file=sys.stderr, mininterval=1.0, disable=None) as bar:
+        counts = run_reclean(db, Path(seeds_dir), default_workers() if workers is None else workers, everything,
+                             bar, clean_function(CLEAN_FUNCTION))
     db.close()
     cleaned = sum(counts.values()) - counts["failed"]
     added = sum(counts[key] for key in ("new", "same", "reprint", "revised"))
     click.echo(f"reclean: {cleaned} cleaned, {counts['changed']} changed, {counts['unchanged']} unchanged, "
                f"{added} newly filed, {counts['failed']} failed")
+
 
 
 @cli.command()

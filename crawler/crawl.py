@@ -66,11 +66,13 @@ def crawl_running(db_path: str | Path) -> bool:
     return False
 
 
-def crawl_settings(db_path: str, proxy: str | None) -> Settings:
-    """Project settings plus the archive path, per-host delays and replica routing."""
+def crawl_settings(db_path: str, proxy: str | None, workers: int | None = None) -> Settings:
+    """Project settings plus the archive path, cleaning workers, per-host delays and replica routing."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
+    if workers is not None:
+        settings.set("CLEANING_WORKERS", workers, priority="cmdline")
     slots = {host: {"delay": source.delay, "concurrency": 1}
              for source in load_sources().values() for host in source.hosts}
     settings.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
@@ -85,18 +87,19 @@ def crawl_settings(db_path: str, proxy: str | None) -> Settings:
 
 
 def run_crawl(db_path: str, sources: list[str], sample: bool = False, proxy: str | None = None,
-              backfill: bool = False, refresh: bool = False, max_pages: int | None = None) -> tuple[int, str]:
+              backfill: bool = False, refresh: bool = False, max_pages: int | None = None,
+              workers: int | None = None) -> tuple[int, str]:
     """Crawl the sources into the archive; return (exit code, summary line)."""
     options = {"backfill": backfill, "refresh": refresh, "max_pages": max_pages}
     with archive_lock(db_path):
         if sample:
             with SampleServer() as server:
-                return _run(db_path, sources, server.url, options)
-        return _run(db_path, sources, proxy, options)
+                return _run(db_path, sources, server.url, options, workers)
+        return _run(db_path, sources, proxy, options, workers)
 
 
-def _run(db_path: str, sources: list[str], proxy: str | None, options: dict) -> tuple[int, str]:
-    settings = crawl_settings(db_path, proxy)
+def _run(db_path: str, sources: list[str], proxy: str | None, options: dict, workers: int | None) -> tuple[int, str]:
+    settings = crawl_settings(db_path, proxy, workers)
     jobdir = None
     if options["backfill"]:
         # A long backfill that gets killed resumes where it stopped (Scrapy JOBDIR).

@@ -1,6 +1,8 @@
 """Clean → dedupe → store: what happens to every fetched page and every seed.
 
 Plain functions over a sqlite-utils Database; the Scrapy pipeline and `reclean` call them.
+Cleaning (pages_to_clean → clean_safely) may run in a worker process; filing runs in the
+archive's single writer.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from . import archive
-from .clean import CLEANER_VERSION, Article, EmptyArticle, RawPage, clean_page
+from .clean import CLEANER_VERSION, Article, Cleaned, RawPage, clean_safely
 from .normalize import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -47,28 +49,34 @@ class Filed:
     undated: bool = False
 
 
-def ingest(db, fetched: Fetched) -> Filed:
-    """Store the raw page, clean it and file the article."""
+def pages_to_clean(fetched: Fetched) -> tuple[RawPage, list[RawPage]]:
+    """The page and the further pages of a split article, as the cleaner takes them."""
+    more = [RawPage(part["body"], part["url"], part["headers"].get("content-type"), fetched.selectors, fetched.charset)
+            for part in fetched.parts]
+    return RawPage(fetched.body, fetched.url, fetched.content_type, fetched.selectors, fetched.charset), more
+
+
+def ingest(db, fetched: Fetched, cleaned: Cleaned | None = None) -> Filed:
+    """Store the raw page and file its article, cleaning it here unless that was done
+    elsewhere (a worker process) already."""
+    cleaned = cleaned or clean_safely(*pages_to_clean(fetched))
     canonical = canonical_url(fetched.url)
     with db.atomic():
         page_id = archive.store_page(db, fetched.url, canonical, fetched.source, fetched.body,
                                      fetched.status, fetched.headers)
-        more = []
         for number, part in enumerate(fetched.parts, 1):
             archive.store_page(db, part["url"], canonical_url(part["url"]), fetched.source, part["body"],
                                part["status"], part["headers"], part_of=page_id, part=number)
-            more.append(RawPage(part["body"], part["url"], part["headers"].get("content-type"),
-                                fetched.selectors, fetched.charset))
-        try:
-            article = clean_page(RawPage(fetched.body, fetched.url, fetched.content_type,
-                                          fetched.selectors, fetched.charset), more)
-        except Exception as error:  # noqa: BLE001 - a bad page is recorded, never fatal
-            logger.error("cleaning %s failed: %s: %s", fetched.url, type(error).__name__, error)
-            archive.record_error(db, fetched.url, fetched.source, "clean", f"{type(error).__name__}: {error}")
-            return Filed("empty" if isinstance(error, EmptyArticle) else "failed")
-        outcome, article_id = file_article(db, article, fetched.source, fetched.url, canonical, page_id)
-        db["pages"].update(page_id, {"article_id": article_id, "charset": article.charset})
-    return Filed(outcome, undated=article.date is None)
+        if cleaned.article is None:
+            logger.error("cleaning %s failed: %s", fetched.url, cleaned.error)
+            archive.record_error(db, fetched.url, fetched.source, "clean", cleaned.error)
+            outcome = "empty" if cleaned.empty else "failed"
+            archive.mark_cleaned(db, page_id, CLEANER_VERSION, outcome)
+            return Filed(outcome)
+        outcome, article_id = file_article(db, cleaned.article, fetched.source, fetched.url, canonical, page_id)
+        db["pages"].update(page_id, {"article_id": article_id, "charset": cleaned.article.charset})
+        archive.mark_cleaned(db, page_id, CLEANER_VERSION, outcome)
+    return Filed(outcome, undated=cleaned.article.date is None)
 
 
 def file_article(db, article: Article, source: str, url: str, canonical: str, page_id: int) -> tuple[str, int]:

@@ -1,26 +1,46 @@
-"""Scrapy adapter: hand fetched pages to ingest(), list reports and failures to the archive."""
+"""Scrapy adapter: pages go to the cleaning workers, then everything to the archive writer.
+
+The reactor only fetches: a page is cleaned in a worker process (workers.py) while the
+crawl goes on, and its result, like list reports and failures, is queued on the archive's
+batch writer (archive.BatchWriter), which commits 64 writes per transaction and at least
+every 2 seconds.
+"""
 
 from __future__ import annotations
 
+from functools import partial
+
 from scrapy import signals
+from twisted.internet import task
 
 from . import archive
 from .components import required_setting
-from .ingest import Fetched, ingest
+from .ingest import Fetched, ingest, pages_to_clean
 from .items import FetchError, ListPageItem, PageItem
 from .sources import load_sources
+from .workers import CleaningPool, clean_function, default_workers
+
+FLUSH_EVERY_S = 2.0
 
 
 class ArchivePipeline:
-    def __init__(self, crawler, db_path: str):
+    def __init__(self, crawler, db_path: str, workers: int, batch_size: int, clean):
         self.crawler = crawler
         self.db_path = db_path
+        self.workers = workers
+        self.batch_size = batch_size
+        self.clean = clean
         self.db = None
         self.list_records: list[dict] = []
 
     @classmethod
     def from_crawler(cls, crawler):
-        pipeline = cls(crawler, required_setting(crawler, "ARCHIVE_DB"))
+        settings = crawler.settings
+        workers = settings.get("CLEANING_WORKERS")
+        pipeline = cls(crawler, required_setting(crawler, "ARCHIVE_DB"),
+                       default_workers() if workers is None else int(workers),
+                       settings.getint("ARCHIVE_BATCH_SIZE", 64),
+                       clean_function(settings.get("CLEAN_FUNCTION", "crawler.clean.clean_safely")))
         crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -29,8 +49,15 @@ class ArchivePipeline:
         self.db = archive.open_archive(self.db_path)
         self.profiles = load_sources()
         archive.upsert_sources(self.db, self.profiles.values())
+        self.pool = CleaningPool(self.workers, self.clean)
+        self.writer = archive.BatchWriter(self.db, self.batch_size)
+        self.flushing = task.LoopingCall(self.writer.flush)
+        self.flushing.start(FLUSH_EVERY_S, now=False)
 
     def close_spider(self) -> None:
+        self.flushing.stop()
+        self.writer.flush()
+        self.pool.close()
         self.db.close()
 
     def spider_closed(self, spider, reason: str) -> None:
@@ -55,51 +82,56 @@ class ArchivePipeline:
             error = "redirect loop: " + " -> ".join(chain + [request.url])
             self.crawler.spider.logger.error("%s", error)
             found_as = request.meta.get("found_as") or chain[0]  # the link as the list page gave it
-            self.process_item(FetchError(found_as, request.cb_kwargs.get("source", "?"), error, found_as=found_as))
+            failure = FetchError(found_as, request.cb_kwargs.get("source", "?"), error, found_as=found_as)
+            self._queue(failure, partial(self._failure, failure))
 
-    def process_item(self, item):
-        if isinstance(item, PageItem):
-            outcomes = self._page(item)
+    async def process_item(self, item):
+        if isinstance(item, PageItem) and item.status != 304:
+            profile = self.profiles.get(item.source)
+            fetched = Fetched(item.url, item.body, item.source, item.status, item.headers,
+                              profile.selectors if profile else None, profile.charset if profile else None, item.parts)
+            cleaned = await self.pool.clean(*pages_to_clean(fetched))
+            self._queue(item, partial(self._page, item, fetched, cleaned))
+        elif isinstance(item, PageItem):
+            self._queue(item, partial(self._unchanged, item))
         elif isinstance(item, ListPageItem):
-            outcomes = self._list_page(item)
+            self._queue(item, partial(self._list_page, item))
         elif isinstance(item, FetchError):
-            outcomes = self._failure(item)
-        else:
-            return item
-        for outcome, count in outcomes.items():
-            self.crawler.stats.inc_value(f"newsarchive/{outcome}", count)
-            self.crawler.stats.inc_value(f"newsarchive/source/{item.source}/{outcome}", count)
+            self._queue(item, partial(self._failure, item))
         return item
 
-    def _page(self, item: PageItem) -> dict:
-        if item.status == 304:
-            with self.db.atomic():
-                archive.touch_url(self.db, item.url)
-            return {"unchanged": 1}
-        profile = self.profiles.get(item.source)
-        fetched = Fetched(item.url, item.body, item.source, item.status, item.headers,
-                          profile.selectors if profile else None, profile.charset if profile else None, item.parts)
-        filed = ingest(self.db, fetched)
-        with self.db.atomic():
-            archive.leave_frontier(self.db, item.found_as or item.url)
+    def _queue(self, item, write) -> None:
+        """Hand `write(db) -> outcome counts` to the batch writer; count outcomes once written."""
+        self.writer.add(partial(self._count, item, write))
+
+    def _count(self, item, write, db) -> None:
+        for outcome, count in write(db).items():
+            self.crawler.stats.inc_value(f"newsarchive/{outcome}", count)
+            self.crawler.stats.inc_value(f"newsarchive/source/{item.source}/{outcome}", count)
+
+    def _page(self, item: PageItem, fetched: Fetched, cleaned, db) -> dict:
+        filed = ingest(db, fetched, cleaned)
+        archive.leave_frontier(db, item.found_as or item.url)
         return {filed.outcome: 1, **({"undated": 1} if filed.undated else {})}
 
-    def _list_page(self, item: ListPageItem) -> dict:
+    def _unchanged(self, item: PageItem, db) -> dict:
+        archive.touch_url(db, item.url)
+        return {"unchanged": 1}
+
+    def _list_page(self, item: ListPageItem, db) -> dict:
         record = {"url": item.url, "source": item.source, "status": item.status}
         if item.status != 304:  # not modified: keep the validators and counts of the last read
             record.update(etag=item.etag, last_modified=item.last_modified, article_links=item.article_links,
                           new_links=len(item.new_urls))
         self.list_records.append(record)
         if item.new_urls:
-            with self.db.atomic():
-                archive.add_to_frontier(self.db, item.new_urls, item.source)
+            archive.add_to_frontier(db, item.new_urls, item.source)
         return {"list_pages": 1, "list_unchanged": int(item.status == 304),
                 "article_links": item.article_links, "new_links": len(item.new_urls)}
 
-    def _failure(self, item: FetchError) -> dict:
-        with self.db.atomic():
-            if item.kind == "gone":
-                archive.mark_gone(self.db, item.url)
-            archive.record_error(self.db, item.url, item.source, item.kind, item.error)
-            archive.leave_frontier(self.db, item.found_as or item.url)
+    def _failure(self, item: FetchError, db) -> dict:
+        if item.kind == "gone":
+            archive.mark_gone(db, item.url)
+        archive.record_error(db, item.url, item.source, item.kind, item.error)
+        archive.leave_frontier(db, item.found_as or item.url)
         return {{"gone": "gone", "blocked": "blocked", "list": "list_errors"}.get(item.kind, "failed"): 1}

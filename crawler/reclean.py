@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 
 from . import archive
-from .clean import CLEANER_VERSION, RawPage, clean_page
+from .clean import CLEANER_VERSION, Cleaned, RawPage, clean_safely
 from .ingest import file_article
 from .sources import load_sources
+from .workers import CleaningPool
 
 logger = logging.getLogger(__name__)
 SEED_SOURCE = "seeds"
@@ -31,49 +33,98 @@ def import_seeds(db, seeds_dir: Path) -> int:
     return len(files)
 
 
-def work_list(db) -> list[tuple[int, int | None]]:
+def work_list(db, everything: bool = False) -> list[tuple[int, int | None]]:
     """(page id, article id) pairs to clean: the page each article was cleaned from, then
-    every page that has no article yet."""
+    every page that has no article yet; pages the current cleaner already did are left out
+    (all of them are included with `everything`)."""
+    done = "" if everything else (
+        "AND {page} NOT IN (SELECT page_id FROM cleaned_pages WHERE cleaner_version = :version)")
     return db.execute(
-        "SELECT page_id, id FROM articles WHERE page_id IS NOT NULL "
-        "UNION ALL SELECT id, NULL FROM pages WHERE article_id IS NULL AND part_of IS NULL ORDER BY 2 NULLS LAST, 1"
+        f"SELECT page_id, id FROM articles WHERE page_id IS NOT NULL {done.format(page='page_id')} "
+        f"UNION ALL SELECT id, NULL FROM pages WHERE article_id IS NULL AND part_of IS NULL {done.format(page='id')} "
+        "ORDER BY 2 NULLS LAST, 1", {"version": CLEANER_VERSION}
     ).fetchall()
 
 
-def reclean_page(db, page_id: int, article_id: int | None, profiles: dict) -> str:
-    """Clean one stored page again; update its article in place only if the output changed."""
+def stored_pages(db, page_id: int, profiles: dict) -> tuple[RawPage, list[RawPage]]:
+    """A stored page (and the further pages of a split article) as the cleaner takes them."""
     page = db["pages"].get(page_id)
     profile = profiles.get(page["source"])
     raw = RawPage(archive.page_body(page), None if page["url"].startswith("seed:") else page["url"],
                   page["content_type"], profile.selectors if profile else None, profile.charset if profile else None)
     more = [RawPage(archive.page_body(part), part["url"], part["content_type"], raw.selectors, raw.charset_hint)
             for part in archive.page_parts(db, page_id)]
-    try:
-        article = clean_page(raw, more)
-    except Exception as error:  # noqa: BLE001 - a page that still fails is counted, not fatal
-        logger.warning("reclean: %s still fails: %s: %s", page["url"], type(error).__name__, error)
+    return raw, more
+
+
+def file_cleaned(db, page_id: int, article_id: int | None, cleaned: Cleaned) -> str:
+    """Write what cleaning a stored page gave: its article updated in place only if the
+    output changed, or a page without an article filed like a fetched one."""
+    outcome = _file(db, page_id, article_id, cleaned)
+    archive.mark_cleaned(db, page_id, CLEANER_VERSION, outcome)
+    return outcome
+
+
+def _file(db, page_id: int, article_id: int | None, cleaned: Cleaned) -> str:
+    page = db["pages"].get(page_id)
+    if cleaned.article is None:
+        logger.warning("reclean: %s still fails: %s", page["url"], cleaned.error)
         return "failed"
-    with db.atomic():
-        if article_id is None:
-            outcome, new_id = file_article(db, article, page["source"], page["url"], page["canonical_url"], page_id)
-            db["pages"].update(page_id, {"article_id": new_id})
-            return outcome
-        record = archive.article_record(article, page["source"], CLEANER_VERSION)
-        current = db["articles"].get(article_id)
-        if all(current[key] == value for key, value in record.items() if key != "cleaner_version"):
-            return "unchanged"
-        archive.update_article(db, article_id, record)
-        return "changed"
+    if article_id is None:
+        outcome, new_id = file_article(db, cleaned.article, page["source"], page["url"], page["canonical_url"], page_id)
+        db["pages"].update(page_id, {"article_id": new_id})
+        return outcome
+    record = archive.article_record(cleaned.article, page["source"], CLEANER_VERSION)
+    current = db["articles"].get(article_id)
+    if all(current[key] == value for key, value in record.items() if key != "cleaner_version"):
+        return "unchanged"
+    archive.update_article(db, article_id, record)
+    return "changed"
 
 
-def reclean(db, seeds_dir: Path, progress=None) -> Counter:
-    """Import seeds, then clean every work-list page; counts by outcome."""
+def reclean(db, seeds_dir: Path, workers: int = 0, everything: bool = False, bar=None,
+            clean=clean_safely) -> Counter:
+    """Import seeds, then clean the work-list pages in `workers` processes (0: in this one)
+    and write the results in work-list order; counts by outcome. `bar`: a tqdm progress bar."""
     import_seeds(db, seeds_dir)
     profiles = load_sources()
     archive.upsert_sources(db, profiles.values())
-    counts: Counter = Counter()
-    for page_id, article_id in (progress or iter)(work_list(db)):
-        counts[reclean_page(db, page_id, article_id, profiles)] += 1
+    work = work_list(db, everything)
+    if bar is not None:
+        bar.reset(total=len(work))
+    pool = CleaningPool(workers, clean)
+    try:
+        counts = asyncio.run(_reclean(db, work, profiles, pool, bar.update if bar is not None else lambda count: None))
+    finally:
+        pool.close()
     if set(counts) - {"unchanged", "failed"}:  # something was written
         archive.optimize_search_index(db)
+    return counts
+
+
+async def _reclean(db, work, profiles: dict, pool: CleaningPool, progress) -> Counter:
+    """Keep a few pages per worker in flight; write each result in turn through the batch
+    writer (a batch commits together, so an interrupted run loses at most one batch)."""
+    counts: Counter = Counter()
+    writer = archive.BatchWriter(db)
+    in_flight: deque = deque()
+
+    def write(page_id, article_id, cleaned):
+        def into(db):
+            counts[file_cleaned(db, page_id, article_id, cleaned)] += 1
+            progress(1)
+        return into
+
+    async def write_oldest():
+        page_id, article_id, task = in_flight.popleft()
+        writer.add(write(page_id, article_id, await task))
+
+    for page_id, article_id in work:
+        task = asyncio.ensure_future(pool.clean(*stored_pages(db, page_id, profiles)))
+        in_flight.append((page_id, article_id, task))
+        if len(in_flight) >= max(1, 4 * pool.workers):
+            await write_oldest()
+    while in_flight:
+        await write_oldest()
+    writer.flush()
     return counts

@@ -38,6 +38,14 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+# Cleaning runs in this many worker processes (`newsarchive crawl --workers`); 0 cleans in
+# the crawl's own process. None: one per core.
+CLEANING_WORKERS = int(os.environ["NEWSARCHIVE_WORKERS"]) if os.getenv("NEWSARCHIVE_WORKERS") else None
+# The function that cleans a page, (RawPage, [RawPage]) -> Cleaned; tests swap in one that
+# kills its worker on a marked page.
+CLEAN_FUNCTION = os.getenv("NEWSARCHIVE_CLEAN_FUNCTION", "crawler.clean.clean_safely")
+# Archive writes are committed this many pages at a time (and at least every 2 seconds).
+ARCHIVE_BATCH_SIZE = 64
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.extensions.PoliteThrottle": 0,  # AutoThrottle with per-host floors and robots Crawl-delay

@@ -15,6 +15,9 @@ def snapshot(db_path) -> list:
     return rows
 
 
+OLDER_CLEANER = "UPDATE cleaned_pages SET cleaner_version = 'old'"  # as an older cleaner leaves the pages
+
+
 def test_reclean_twice_changes_nothing_the_second_time(archive_copy):
     first = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
     assert "5 newly filed" in first.stdout
@@ -42,6 +45,7 @@ def test_reclean_repairs_rows_an_older_cleaner_wrote(archive_copy):
     url = "https://jl.cri.cn/n/20200511/a2b4c6d8-1e3f-4a5b-9c7d-0e1f2a3b4c5d.html"
     good = db.execute("SELECT body, editor FROM articles WHERE url = ?", [url]).fetchone()
     db.execute("UPDATE articles SET body = body || '\n分享本页至手机', editor = NULL, cleaner_version = 'old' WHERE url = ?", [url])
+    db.execute(OLDER_CLEANER)
     db.commit()
     result = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
     assert "1 changed" in result.stdout
@@ -53,6 +57,7 @@ def test_reclean_needs_no_network(archive_copy):
     """The archive's raw pages are enough: no sample server, no proxy, nothing to fetch."""
     db = sqlite3.connect(archive_copy)
     db.execute("UPDATE articles SET title = 'x', cleaner_version = 'old'")
+    db.execute(OLDER_CLEANER)
     db.commit()
     result = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
     assert "33 changed" in result.stdout
@@ -62,6 +67,7 @@ def test_reclean_needs_no_network(archive_copy):
 def test_an_older_cleaner_version_with_the_same_output_is_not_rewritten(archive_copy):
     db = sqlite3.connect(archive_copy)
     db.execute("UPDATE articles SET cleaner_version = 'old'")
+    db.execute(OLDER_CLEANER)
     db.commit()
     result = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
     assert "0 changed" in result.stdout
@@ -77,6 +83,7 @@ def test_search_index_follows_reclean(archive_copy):
     article_id = db.execute("SELECT id FROM articles WHERE url = ?", [url]).fetchone()[0]
     with db.atomic():  # what an older cleaner might have stored
         archive.update_article(db, article_id, {"body": "旧版清洗留下的一句话。", "cleaner_version": "old"})
+        db.execute(OLDER_CLEANER)
     hits = "SELECT count(*) FROM articles_fts WHERE rowid = ? AND articles_fts MATCH ?"
     assert db.execute(hits, [article_id, fts_query("旧版清洗")]).fetchone()[0] == 1
     db.close()

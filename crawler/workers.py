@@ -1,0 +1,90 @@
+"""Cleaning in worker processes, so neither the crawl's reactor nor reclean's writer waits on it.
+
+Extraction is CPU-bound (tens of ms per page) and holds the GIL, so threads would not help:
+pages go to a ProcessPoolExecutor whose workers come from a forkserver that has already
+imported the cleaner (a replacement worker starts in milliseconds). Results come back to
+the caller, the single writer of the archive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from .clean import Cleaned, RawPage, clean_safely
+
+logger = logging.getLogger(__name__)
+
+# A worker is replaced after this many pages: whatever lxml or a library caches per page
+# cannot pile up over a long crawl.
+PAGES_PER_WORKER = 500
+CRASHED = "WorkerCrashed: the cleaning process died on this page"
+
+
+def default_workers() -> int:
+    """One worker per core."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def clean_function(path: str):
+    """The cleaning function named by a dotted path (setting CLEAN_FUNCTION)."""
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def _executor(workers: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["crawler.clean"])
+    return ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=PAGES_PER_WORKER)
+
+
+class CleaningPool:
+    """`await pool.clean(page, more)` → Cleaned, computed in `workers` processes, or in this
+    one when workers is 0 (the in-process path; both give the same results).
+
+    A page that kills its worker (a crash in native code, the OOM killer) breaks the whole
+    executor and fails every page in flight. The pool is replaced, and each of those pages
+    is cleaned again alone in a one-process pool: the page that kills that one too is the
+    culprit, and gets a WorkerCrashed result; the others are cleaned normally.
+    """
+
+    def __init__(self, workers: int, clean=clean_safely):
+        self.workers = workers
+        self.clean_function = clean
+        self._executor = _executor(workers) if workers else None
+        self._alone: asyncio.Lock | None = None
+
+    async def clean(self, page: RawPage, more: list[RawPage] = ()) -> Cleaned:
+        if self._executor is None:
+            return self.clean_function(page, list(more))
+        executor = self._executor
+        try:
+            return await asyncio.wrap_future(executor.submit(self.clean_function, page, list(more)))
+        except BrokenProcessPool:
+            if executor is self._executor:  # the first page to notice replaces the pool
+                logger.error("a cleaning worker died; restarting the pool and retrying its pages one by one")
+                self._executor = _executor(self.workers)
+                executor.shutdown(wait=False)
+            return await self._clean_alone(page, list(more))
+
+    async def _clean_alone(self, page: RawPage, more: list[RawPage]) -> Cleaned:
+        self._alone = self._alone or asyncio.Lock()
+        async with self._alone:
+            executor = _executor(1)
+            try:
+                return await asyncio.wrap_future(executor.submit(self.clean_function, page, more))
+            except BrokenProcessPool:
+                logger.error("cleaning %s kills its worker process", page.url)
+                return Cleaned(error=CRASHED)
+            finally:
+                executor.shutdown(wait=False)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
