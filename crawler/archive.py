@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 import zlib
 from datetime import datetime
 from pathlib import Path
@@ -307,22 +308,25 @@ def mark_cleaned(db, page_id: int, cleaner_version: str, outcome: str) -> None:
 
 class BatchWriter:
     """The archive's single writer: queued writes are committed together, `size` per
-    transaction, each in its own savepoint so one failing write loses only itself (its URL
-    stays in the frontier and is fetched again by the next run)."""
+    transaction or after `max_wait_s`, each in its own savepoint so one failing write loses
+    only itself (a crawled page's URL stays in the frontier and is fetched again next run)."""
 
-    def __init__(self, db, size: int = 64):
+    def __init__(self, db, size: int = 64, max_wait_s: float = 2.0):
         self.db = db
         self.size = size
+        self.max_wait_s = max_wait_s
         self.pending: list = []
+        self.flushed_at = time.monotonic()
 
     def add(self, write) -> None:
-        """Queue `write(db)`; commits when the batch is full."""
+        """Queue `write(db)`; commits when the batch is full or has waited long enough."""
         self.pending.append(write)
-        if len(self.pending) >= self.size:
+        if len(self.pending) >= self.size or time.monotonic() - self.flushed_at >= self.max_wait_s:
             self.flush()
 
     def flush(self) -> None:
         batch, self.pending = self.pending, []
+        self.flushed_at = time.monotonic()
         if not batch:
             return
         with self.db.atomic():
