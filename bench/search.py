@@ -18,9 +18,7 @@ Final line: `search: articles=… p95_ms_2char=… p95_ms_4char=… p95_ms_2term
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import re
 import sqlite3
 import statistics
 import subprocess
@@ -33,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.corpus import sentences  # noqa: E402
 from crawler import archive  # noqa: E402
 from crawler.search import fts_query  # noqa: E402
 
@@ -43,16 +42,6 @@ FOUR = "营商环境 招商引资 项目建设 重点项目 产业结构 开发�
        "新能源汽车 科技创新 现代服务业 民生实事 基础设施 政务服务 产业集群 经济发展 国家级开发区 综合保税区".split()
 TERMS = ["长春 项目", "开发区 招商", "企业 服务", "吉林 旅游", "汽车 产业"]
 SUBSET = 20_000
-
-
-def sentences() -> list[str]:
-    texts = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "seeds").glob("*.txt"))]
-    texts.append((ROOT / "crawler" / "sample" / "articles.yml").read_text(encoding="utf-8"))
-    gold = ROOT.parent / "shared" / "realpages" / "gold"
-    texts += [" ".join(json.loads(path.read_text(encoding="utf-8"))["body"].__str__()) for path in gold.glob("*.json")]
-    found = {piece.strip() + "。" for text in texts for piece in re.split(r"[。\n]", text)
-             if 12 <= len(piece.strip()) <= 120 and re.search(r"[\u4e00-\u9fff]{6}", piece)}
-    return sorted(found)
 
 
 def build(path: Path, count: int) -> float:

@@ -182,8 +182,10 @@ def article_record(article, source: str, cleaner_version: str) -> dict:
 def insert_article(db, record: dict, url: str, site: str | None, page_id: int) -> int:
     """A new article row; `page_id` is the raw page it was cleaned from (reclean reads it)."""
     seen = now()
-    article_id = db["articles"].insert({**record, "url": url, "site": site, "first_seen": seen, "last_seen": seen,
-                                        "page_id": page_id}).last_pk
+    row = {**record, "url": url, "site": site, "first_seen": seen, "last_seen": seen, "page_id": page_id}
+    columns = ", ".join(f'"{name}"' for name in row)  # plain SQL: the per-page write path (see mark_cleaned)
+    article_id = db.execute(f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' * len(row))})",
+                            list(row.values())).lastrowid
     _index(db, article_id, record)
     return article_id
 
@@ -302,8 +304,9 @@ def touch_url(db, url: str) -> None:
 
 
 def mark_cleaned(db, page_id: int, cleaner_version: str, outcome: str) -> None:
-    db["cleaned_pages"].upsert({"page_id": page_id, "cleaner_version": cleaner_version, "outcome": outcome,
-                                "cleaned_at": now()}, pk="page_id")
+    # Plain SQL on the per-page write path: sqlite-utils' upsert reads the table's schema each call.
+    db.execute("INSERT OR REPLACE INTO cleaned_pages (page_id, cleaner_version, outcome, cleaned_at) "
+               "VALUES (?, ?, ?, ?)", [page_id, cleaner_version, outcome, now()])
 
 
 class BatchWriter:

@@ -66,15 +66,15 @@ def file_cleaned(db, page_id: int, article_id: int | None, cleaned: Cleaned) -> 
 
 
 def _file(db, page_id: int, article_id: int | None, cleaned: Cleaned) -> str:
-    page = db["pages"].get(page_id)
+    url, canonical, source = db.execute("SELECT url, canonical_url, source FROM pages WHERE id = ?", [page_id]).fetchone()
     if cleaned.article is None:
-        logger.warning("reclean: %s still fails: %s", page["url"], cleaned.error)
+        logger.warning("reclean: %s still fails: %s", url, cleaned.error)
         return "failed"
     if article_id is None:
-        outcome, new_id = file_article(db, cleaned.article, page["source"], page["url"], page["canonical_url"], page_id)
-        db["pages"].update(page_id, {"article_id": new_id})
+        outcome, new_id = file_article(db, cleaned.article, source, url, canonical, page_id)
+        db.execute("UPDATE pages SET article_id = ? WHERE id = ?", [new_id, page_id])
         return outcome
-    record = archive.article_record(cleaned.article, page["source"], CLEANER_VERSION)
+    record = archive.article_record(cleaned.article, source, CLEANER_VERSION)
     current = db["articles"].get(article_id)
     if all(current[key] == value for key, value in record.items() if key != "cleaner_version"):
         return "unchanged"

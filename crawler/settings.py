@@ -11,7 +11,7 @@ ARCHIVE_DB = os.getenv("NEWSARCHIVE_DB", "archive/news.db")
 # Set by `newsarchive crawl --sample` / `--proxy`: fetch every URL from a replica of the sites.
 REPLICA_PROXY = os.getenv("NEWSARCHIVE_REPLICA_PROXY", "")
 # A replica on loopback is crawled without delays unless this asks for the real politeness
-# (bench/incremental.py measures a polite crawl).
+# (bench/incremental_crawl.py measures a polite crawl).
 REPLICA_POLITE = os.getenv("NEWSARCHIVE_REPLICA_POLITE", "") == "1"
 
 # Polite by default: identify ourselves, obey robots.txt, one request at a time per
@@ -35,6 +35,10 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 RETRY_TIMES = 2
 COOKIES_ENABLED = False
+# Outputs of one response processed in parallel. A callback here yields one page item or a
+# list page's links; Scrapy's default of 100 starts 100 asyncio tasks per response, which
+# cost more CPU than the parsing (bench/crawl.py).
+CONCURRENT_ITEMS = 16
 TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}

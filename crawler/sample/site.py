@@ -100,12 +100,20 @@ class SampleSite:
 
     For tests of a site that changes: `edits` maps a key to an (old, new) text replacement
     in that page, `overrides` replaces whole pages (a 404 for a removed article, an anti-bot
-    challenge).
+    challenge). Benchmarks pass their own `articles` (same shape as articles.yml), a larger
+    `list_size` (articles per list page) and `chrome`, markup added to the end of every page
+    (real portal pages carry tens of KB of menus and link lists).
     """
 
-    def __init__(self, edits: dict[str, tuple[str, str]] | None = None, overrides: dict[str, Page] | None = None):
+    def __init__(self, edits: dict[str, tuple[str, str]] | None = None, overrides: dict[str, Page] | None = None,
+                 articles: list[dict] | None = None, list_size: int | None = None, chrome: str = ""):
         self.sites = load_yaml("sites.yml")
-        self.articles = load_yaml("articles.yml")
+        self.chrome = chrome
+        if list_size:
+            for site in self.sites.values():
+                if "list" in site:
+                    site["list"]["per_page"] = list_size
+        self.articles = load_yaml("articles.yml") if articles is None else articles
         self.edits = edits or {}
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
         self.pages: dict[str, Page] = {}
@@ -242,6 +250,9 @@ class SampleSite:
         old, new = self.edits.get(host + path, ("", ""))
         if old:
             html = html.replace(old, new)
+        if self.chrome:
+            end = html.rfind("</body>")
+            html = html[:end] + self.chrome + html[end:] if end >= 0 else html + self.chrome
         body = html.encode(site["charset"], errors="xmlcharrefreplace")
         headers = {"Content-Type": site["header"], "ETag": '"%s"' % hashlib.sha1(body).hexdigest()[:16]}
         if site.get("last_modified"):

@@ -268,6 +268,8 @@ def continuation_urls(response: TextResponse) -> list[str]:
     numbered = re.compile(re.escape(stem) + r"-(\d+)\.html$")
     found = {}
     for link in HREF.findall(response.text):
+        if stem + "-" not in link:  # most links are menus: skip them before the costly urljoin
+            continue
         url = response.urljoin(html.unescape(link.strip()))
         hit = numbered.search(url)
         if hit and int(hit[1]) >= 2:

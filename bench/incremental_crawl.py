@@ -4,7 +4,7 @@ Both runs go through the real CLI against the replica server on loopback, with t
 politeness of the source profiles (per-host delays, Crawl-delay, one request at a time per
 host), so the times are what a polite crawl of unchanged sites costs. Run:
 
-    .venv/bin/python bench/incremental.py
+    .venv/bin/python bench/incremental_crawl.py
 
 Final line: `incremental: first_requests=… second_requests=… allowed_requests=…
 first_s=… second_s=… time_ratio=… second_new_articles=…`.

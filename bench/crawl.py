@@ -1,0 +1,184 @@
+"""Crawl throughput: fetching alone, cleaning alone, and the whole crawl with its workers.
+
+A large copy of the sample sites (--pages article pages, default 2,000, built from the
+sample templates with text sampled from real articles and a portal's worth of menus and
+link lists on every page) is served by a separate process on 127.0.0.1, politeness off
+(the replica mode of `newsarchive crawl --proxy`). In one invocation:
+  (a) fetch only: the newsarchive spider with no pipeline (fetch, follow lists, nothing stored);
+  (b) extraction alone: clean_safely() over the same article pages, one process;
+  (c) the real `newsarchive crawl` into a fresh archive (workers: one per core),
+      its process tree's resident memory sampled every 0.1 s.
+
+    .venv/bin/python bench/crawl.py [--pages N]
+
+Final line: `crawl: fetch_only_pages_per_s=… extract_only_pages_per_s=… pipeline_pages_per_s=…
+speedup_vs_single_core=… peak_rss_mb=…` with speedup_vs_single_core = (c) / (b).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.corpus import placed_articles, simplified_sentences  # noqa: E402
+
+NEWSARCHIVE = Path(sys.executable).with_name("newsarchive")
+LIST_SIZE = 20
+
+
+def chrome(seed: int = 3) -> str:
+    """~40 KB of portal furniture: menus, link lists, a footer and scripts."""
+    rng = random.Random(seed)
+    pool = simplified_sentences()
+    menus = "".join(
+        "<div class='menu'><h3>栏目</h3><ul>"
+        + "".join(f"<li><a href='/col/{rng.randint(1, 9999)}/index.html'>{rng.choice(pool)[:12]}</a></li>"
+                  for _ in range(40))
+        + "</ul></div>" for _ in range(6))
+    script = "<script>var nav=" + json.dumps([rng.choice(pool)[:10] for _ in range(60)], ensure_ascii=False) + ";</script>"
+    footer = "<div class='footer'><p>主办单位：吉林省人民政府办公厅 网站标识码：2200000001 吉ICP备05002022号</p></div>"
+    return menus + script + footer
+
+
+def serve(pages: int) -> None:
+    """The server process: build the sites, print the proxy URL, serve until killed."""
+    from crawler.sample.server import SampleServer
+    from crawler.sample.site import SampleSite
+
+    site = SampleSite(articles=placed_articles(pages), list_size=LIST_SIZE, chrome=chrome())
+    with SampleServer(site) as server:
+        print(server.url, flush=True)
+        threading.Event().wait()
+
+
+def fetch_only(proxy: str, db_path: str) -> None:
+    """The newsarchive spider without its pipeline; prints article pages fetched and seconds."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.crawl import crawl_settings
+    from crawler.items import PageItem
+    from crawler.spiders.news import NewsSpider
+
+    settings = crawl_settings(db_path, proxy)
+    settings.set("ITEM_PIPELINES", {}, priority="cmdline")
+    settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    counts = {"pages": 0}
+
+    def scraped(item, **_):
+        counts["pages"] += isinstance(item, PageItem) and 1 + len(item.parts)
+
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(NewsSpider)
+    crawler.signals.connect(scraped, signal=signals.item_scraped)
+    process.crawl(crawler, max_pages=100_000)
+    process.start()
+    print(json.dumps({"pages": counts["pages"], "seconds": crawler.stats.get_value("elapsed_time_seconds")}))
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, MB."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def full_crawl(proxy: str, db_path: Path) -> tuple[float, float]:
+    """`newsarchive crawl` into a fresh archive: (article pages per second, peak RSS MB)."""
+    run = subprocess.Popen([str(NEWSARCHIVE), "crawl", "--proxy", proxy, "--db", str(db_path), "--max-pages", "100000"],
+                           cwd=ROOT, env={**os.environ, "NEWSARCHIVE_LOG_LEVEL": "WARNING"},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0.0
+    while run.poll() is None:
+        peak = max(peak, tree_rss_mb(run.pid))
+        time.sleep(0.1)
+    db = sqlite3.connect(db_path)
+    elapsed = db.execute("SELECT elapsed_s FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+    pages = db.execute("SELECT count(*) FROM pages").fetchone()[0]
+    db.close()
+    return pages / elapsed, peak
+
+
+def extract_only(db_path: Path) -> tuple[int, float]:
+    """clean_safely() over the archived article pages in this process: (pages, seconds)."""
+    from crawler import archive
+    from crawler.clean import clean_safely
+    from crawler.reclean import stored_pages
+    from crawler.sources import load_sources
+
+    db = archive.open_archive(db_path)
+    profiles = load_sources()
+    jobs = [stored_pages(db, row[0], profiles) for row in db.execute("SELECT id FROM pages WHERE part_of IS NULL")]
+    db.close()
+    started = time.perf_counter()
+    pages = sum(1 + len(more) for page, more in jobs if clean_safely(page, more) is not None)
+    return pages, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fetch-only", metavar="PROXY", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        return serve(args.pages)
+    if args.fetch_only:
+        return fetch_only(args.fetch_only, args.db)
+
+    server = subprocess.Popen([sys.executable, __file__, "--serve", "--pages", str(args.pages)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        proxy = server.stdout.readline().strip()
+        with tempfile.TemporaryDirectory() as folder:
+            fetch = subprocess.run([sys.executable, __file__, "--fetch-only", proxy, "--db", f"{folder}/fetch/news.db"],
+                                   cwd=ROOT, check=True, capture_output=True, text=True)
+            fetched = json.loads(fetch.stdout.strip().splitlines()[-1])
+            fetch_rate = fetched["pages"] / fetched["seconds"]
+            crawl_db = Path(folder) / "crawl" / "news.db"
+            crawl_db.parent.mkdir()
+            pipeline_rate, peak = full_crawl(proxy, crawl_db)
+            extracted, extract_s = extract_only(crawl_db)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    extract_rate = extracted / extract_s
+    print(f"article pages {args.pages:,} on {len(os.sched_getaffinity(0))} cores; "
+          f"(a) fetch only {fetched['pages']} pages in {fetched['seconds']:.1f} s; "
+          f"(b) extraction alone {extracted} pages in {extract_s:.1f} s; (c) full crawl peak RSS {peak:.0f} MB")
+    print(f"crawl: fetch_only_pages_per_s={fetch_rate:.1f} extract_only_pages_per_s={extract_rate:.1f} "
+          f"pipeline_pages_per_s={pipeline_rate:.1f} speedup_vs_single_core={pipeline_rate / extract_rate:.2f} "
+          f"peak_rss_mb={peak:.0f}")
+
+
+if __name__ == "__main__":
+    main()
