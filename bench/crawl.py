@@ -7,9 +7,11 @@ link lists on every page) is served by a separate process on 127.0.0.1, politene
   (a) fetch only: the newsarchive spider with no pipeline (fetch, follow lists, nothing stored);
   (b) extraction alone: clean_safely() over the same article pages, one process;
   (c) the real `newsarchive crawl` into a fresh archive (workers: one per core),
-      its process tree's resident memory sampled every 0.1 s.
+      its process tree's resident memory sampled every 0.1 s;
+  (d) for reference, the same crawl cleaning in the crawl's own process (`--workers 0`),
+      unless --skip-in-process.
 
-    .venv/bin/python bench/crawl.py [--pages N]
+    .venv/bin/python bench/crawl.py [--pages N] [--skip-in-process]
 
 Final line: `crawl: fetch_only_pages_per_s=… extract_only_pages_per_s=… pipeline_pages_per_s=…
 speedup_vs_single_core=… peak_rss_mb=…` with speedup_vs_single_core = (c) / (b).
@@ -111,9 +113,11 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def full_crawl(proxy: str, db_path: Path) -> tuple[float, float]:
+def full_crawl(proxy: str, db_path: Path, *options: str) -> tuple[float, float]:
     """`newsarchive crawl` into a fresh archive: (article pages per second, peak RSS MB)."""
-    run = subprocess.Popen([str(NEWSARCHIVE), "crawl", "--proxy", proxy, "--db", str(db_path), "--max-pages", "100000"],
+    db_path.parent.mkdir()
+    run = subprocess.Popen([str(NEWSARCHIVE), "crawl", "--proxy", proxy, "--db", str(db_path), "--max-pages", "100000",
+                            *options],
                            cwd=ROOT, env={**os.environ, "NEWSARCHIVE_LOG_LEVEL": "WARNING"},
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0.0
@@ -146,6 +150,7 @@ def extract_only(db_path: Path) -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--skip-in-process", action="store_true", help="do not run (d)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--fetch-only", metavar="PROXY", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -165,9 +170,10 @@ def main() -> None:
             fetched = json.loads(fetch.stdout.strip().splitlines()[-1])
             fetch_rate = fetched["pages"] / fetched["seconds"]
             crawl_db = Path(folder) / "crawl" / "news.db"
-            crawl_db.parent.mkdir()
             pipeline_rate, peak = full_crawl(proxy, crawl_db)
             extracted, extract_s = extract_only(crawl_db)
+            in_process = None if args.skip_in_process else full_crawl(proxy, Path(folder) / "in-process" / "news.db",
+                                                                        "--workers", "0")
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -175,6 +181,9 @@ def main() -> None:
     print(f"article pages {args.pages:,} on {len(os.sched_getaffinity(0))} cores; "
           f"(a) fetch only {fetched['pages']} pages in {fetched['seconds']:.1f} s; "
           f"(b) extraction alone {extracted} pages in {extract_s:.1f} s; (c) full crawl peak RSS {peak:.0f} MB")
+    if in_process:
+        print(f"(d) the same crawl cleaning in its own process: {in_process[0]:.1f} pages/s, peak RSS "
+              f"{in_process[1]:.0f} MB; the workers make the crawl {pipeline_rate / in_process[0]:.2f}x faster")
     print(f"crawl: fetch_only_pages_per_s={fetch_rate:.1f} extract_only_pages_per_s={extract_rate:.1f} "
           f"pipeline_pages_per_s={pipeline_rate:.1f} speedup_vs_single_core={pipeline_rate / extract_rate:.2f} "
           f"peak_rss_mb={peak:.0f}")

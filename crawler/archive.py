@@ -72,7 +72,7 @@ FOREIGN_KEYS = {
 INDEXES = {
     "articles": [["body_hash"], ["date"], ["source"], ["month"]],
     "article_urls": [["canonical_url"]],
-    "pages": [["article_id"], ["url"]],
+    "pages": [["article_id"], ["url"], ["part_of"]],
 }
 
 

@@ -39,6 +39,9 @@ COOKIES_ENABLED = False
 # list page's links; Scrapy's default of 100 starts 100 asyncio tasks per response, which
 # cost more CPU than the parsing (bench/crawl.py).
 CONCURRENT_ITEMS = 16
+# Scrapy parses the source of a callback (ast) on every response to warn about generators
+# that return a value; its cache is keyed weakly by the bound method, so it misses each time.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}

@@ -13,6 +13,8 @@ import importlib
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -40,7 +42,24 @@ def clean_function(path: str):
 def _executor(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["crawler.clean"])
-    return ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=PAGES_PER_WORKER)
+    return ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=PAGES_PER_WORKER,
+                               initializer=_exit_with, initargs=(os.getpid(),))
+
+
+def _exit_with(owner: int) -> None:
+    """In a worker: exit when the process that owns the pool is gone. A crawl killed with
+    SIGKILL (cron's timeout, the OOM killer) cannot shut its pool down, and a worker
+    waiting for work would otherwise wait forever (it holds both ends of its queue)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
 
 
 class CleaningPool:

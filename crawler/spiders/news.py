@@ -246,6 +246,8 @@ class NewsSpider(scrapy.Spider):
 
 def whole_article_url(response: TextResponse) -> str | None:
     """CRI article pages name their all-in-one version in `#abody[pagedata]`."""
+    if "pagedata" not in response.text:  # a substring test first: the regex scan costs more
+        return None
     tag = ABODY_TAG.search(response.text)
     data = PAGEDATA.search(tag.group(0)) if tag else None
     if not data:
@@ -265,6 +267,8 @@ def continuation_urls(response: TextResponse) -> list[str]:
     match = CREATE_PAGE_HTML.search(response.text)
     if match and match[3] == stem and int(match[1]) > 1:
         return [response.urljoin(name) for name in pager_urls(response.text)[1:]]
+    if stem + "-" not in response.text:
+        return []
     numbered = re.compile(re.escape(stem) + r"-(\d+)\.html$")
     found = {}
     for link in HREF.findall(response.text):
