@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from . import reprints
 from .normalize import CHINA_TZ
 from .search import bigrams
 
@@ -28,7 +29,7 @@ TABLES = {  # in creation order: referenced tables first
          "original_title": str, "date": str, "source_name": str, "author": str, "editor": str,
          "body": str, "body_original": str, "script": str, "captions": str, "body_hash": str,
          "first_seen": str, "last_seen": str, "cleaner_version": str, "cluster_id": int, "page_id": int,
-         "gone_at": str, "month": str},
+         "gone_at": str, "month": str, "similarity": float},
         "id",
     ),
     "article_urls": (
@@ -59,6 +60,11 @@ TABLES = {  # in creation order: referenced tables first
         "url",
     ),
     "errors": ({"id": int, "url": str, "source": str, "at": str, "stage": str, "error": str}, "id"),
+    # Reprint clusters (reprints.py): named after their first article, which is also its cluster_id.
+    "clusters": ({"id": int, "original_id": int, "title": str, "first_date": str, "articles": int, "sites": int,
+                  "first_seen": str, "last_seen": str}, "id"),
+    "article_signatures": ({"article_id": int, "signature": bytes}, "article_id"),
+    "article_bands": ({"band": int, "key": int, "article_id": int}, None),
     # Which cleaner last cleaned each page, so an interrupted reclean resumes where it stopped.
     "cleaned_pages": ({"page_id": int, "cleaner_version": str, "outcome": str, "cleaned_at": str}, "page_id"),
 }
@@ -70,7 +76,8 @@ FOREIGN_KEYS = {
     "cleaned_pages": [("page_id", "pages", "id")],
 }
 INDEXES = {
-    "articles": [["body_hash"], ["date"], ["source"], ["month"]],
+    "articles": [["body_hash"], ["date"], ["source"], ["month"], ["cluster_id"]],
+    "article_bands": [["band", "key"], ["article_id"]],
     "article_urls": [["canonical_url"]],
     "pages": [["article_id"], ["url"], ["part_of"]],
 }
@@ -187,6 +194,7 @@ def insert_article(db, record: dict, url: str, site: str | None, page_id: int) -
     article_id = db.execute(f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' * len(row))})",
                             list(row.values())).lastrowid
     _index(db, article_id, record)
+    reprints.place(db, article_id, record.get("body") or "")
     return article_id
 
 
@@ -195,6 +203,8 @@ def update_article(db, article_id: int, record: dict) -> None:
     db["articles"].update(article_id, record)
     _unindex(db, article_id, old)
     _index(db, article_id, {**old, **record})
+    if "body" in record and record["body"] != old["body"]:
+        reprints.place(db, article_id, record["body"] or "")
 
 
 def add_revision(db, article_id: int, record: dict, page_id: int) -> None:
@@ -320,6 +330,7 @@ class BatchWriter:
         self.max_wait_s = max_wait_s
         self.pending: list = []
         self.flushed_at = time.monotonic()
+        self.failures = 0
 
     def add(self, write) -> None:
         """Queue `write(db)`; commits when the batch is full or has waited long enough."""
@@ -338,6 +349,7 @@ class BatchWriter:
                     with self.db.atomic():
                         write(self.db)
                 except Exception:  # noqa: BLE001 - one bad write must not sink the batch
+                    self.failures += 1
                     logger.exception("archive write failed")
 
 

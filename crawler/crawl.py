@@ -81,7 +81,7 @@ def crawl_settings(db_path: str, proxy: str | None, workers: int | None = None) 
     if proxy and not settings.getbool("REPLICA_POLITE"):
         # Loopback replica: no need to wait between requests.
         settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
-        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
+        settings.set("AUTOTHROTTLE_START_DELAY", 0, priority="cmdline")
         settings.set("DOWNLOAD_SLOTS", {host: {"delay": 0, "concurrency": 1} for host in slots}, priority="cmdline")
     return settings
 

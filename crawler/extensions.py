@@ -78,6 +78,8 @@ def run_summary(stats: dict, sources: list[str]) -> dict:
     """Counts and status of a finished crawl from Scrapy's stats."""
     per_source = {name: source_counts(stats, name) for name in sources}
     failing = [name for name, counts in per_source.items() if counts["status"] == "failing"]
+    if stats.get("newsarchive/write_errors"):  # pages fetched but not archived (their URLs stay in the frontier)
+        failing.append("archive writes")
     finished = stats.get("finish_reason") == "finished"
     return {
         "requests": stats.get("downloader/request_count", 0),

@@ -57,6 +57,8 @@ class ArchivePipeline:
     def close_spider(self) -> None:
         self.flushing.stop()
         self.writer.flush()
+        if self.writer.failures:
+            self.crawler.stats.set_value("newsarchive/write_errors", self.writer.failures)
         self.pool.close()
         self.db.close()
 

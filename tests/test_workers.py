@@ -24,7 +24,8 @@ def rows(db_path, table: str, key: str) -> list[tuple]:
     db = sqlite3.connect(db_path)
     cursor = db.execute(f"SELECT * FROM {table} ORDER BY {key}")
     names = [column[0] for column in cursor.description]
-    kept = [i for i, name in enumerate(names) if name not in VOLATILE | {"id", "article_id", "page_id", "part_of"}]
+    order_dependent = {"id", "article_id", "page_id", "part_of", "cluster_id", "similarity"}
+    kept = [i for i, name in enumerate(names) if name not in VOLATILE | order_dependent]
     return [tuple(row[i] for i in kept) for row in cursor]
 
 

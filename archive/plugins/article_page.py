@@ -1,8 +1,11 @@
-"""Datasette plugin: what an article page shows beside its row (URLs, revisions, reprints),
-and a robots.txt that keeps crawlers out of the archive."""
+"""Datasette plugin: what an article page shows beside its row (URLs, revisions, reprints,
+the other copies of the story and how this one differs from the original), and a robots.txt
+that keeps crawlers out of the archive."""
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
+
+from crawler.reprints import paragraph_diff
 
 
 @hookimpl
@@ -20,9 +23,27 @@ def extra_template_vars(template, database, table, request, datasette):
             "SELECT id, title, body, first_seen, replaced_at FROM revisions WHERE article_id = ? ORDER BY replaced_at DESC",
             [article_id])).rows
         hosts = sorted({url["url"].split("/")[2] for url in urls if url["url"].startswith("http")})
-        return {"article_urls": urls, "article_revisions": revisions, "reprint_sites": hosts}
+        return {"article_urls": urls, "article_revisions": revisions, "reprint_sites": hosts,
+                **await copies(db, article_id)}
 
     return related
+
+
+async def copies(db, article_id) -> dict:
+    """The other articles of this one's reprint cluster, and this copy's paragraphs that
+    differ from the cluster's original."""
+    cluster = (await db.execute(
+        "SELECT c.id, c.original_id, c.sites, a.body FROM articles me JOIN clusters c ON c.id = me.cluster_id "
+        "JOIN articles a ON a.id = c.original_id WHERE me.id = ?", [article_id])).first()
+    if cluster is None:
+        return {}
+    others = (await db.execute(
+        "SELECT id, title, site, date, url, similarity, id = ? AS original FROM articles "
+        "WHERE cluster_id = ? AND id != ? ORDER BY date, id", [cluster["original_id"], cluster["id"], article_id])).rows
+    body = (await db.execute("SELECT body FROM articles WHERE id = ?", [article_id])).first()["body"]
+    is_original = str(cluster["original_id"]) == str(article_id)
+    return {"cluster": dict(cluster), "cluster_copies": others, "is_original": is_original,
+            "diff_from_original": [] if is_original else paragraph_diff(cluster["body"], body)}
 
 
 @hookimpl

@@ -1,0 +1,111 @@
+"""Reprint clusters: near-duplicate copies of a story join one cluster, other stories do not."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import urllib.request
+
+import opencc
+import pytest
+import yaml
+from conftest import ROOT, run_cli
+
+from crawler import archive, reprints
+from crawler.normalize import to_simplified
+
+ARTICLES = {a["id"]: a for a in yaml.safe_load((ROOT / "crawler" / "sample" / "articles.yml").read_text(encoding="utf-8"))}
+STOCK = "坚持以新时代中国特色社会主义思想为指导，推动高质量发展，持续优化营商环境，奋力谱写吉林振兴新篇章。"
+
+
+def seed_body() -> list[str]:
+    lines = (ROOT / "seeds" / "000_2dc522f39328b82f.txt").read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines[6:63] if len(line.strip()) > 20]
+
+
+def store(db, body: list[str], number: int, site: str = "example.gov.cn", date: str = "2023-04-12") -> int:
+    text = "\n".join(body)
+    record = {"title": body[0][:20], "date": date, "month": date[:7], "body": text, "source": "bench",
+              "body_hash": archive.body_hash(text), "cleaner_version": "test"}
+    with db.atomic():
+        return archive.insert_article(db, record, f"https://{site}/{number}.html", site, None)
+
+
+def cluster_of(db, article_id: int) -> int:
+    return db.execute("SELECT cluster_id FROM articles WHERE id = ?", [article_id]).fetchone()[0]
+
+
+@pytest.fixture
+def db(tmp_path):
+    return archive.open_archive(tmp_path / "news.db")
+
+
+def test_copies_with_chrome_a_trimmed_paragraph_or_traditional_script_join_the_original(db):
+    body = seed_body()
+    original = store(db, body, 1, "www.jl.gov.cn", "2023-04-12")
+    chrome = ["来源：吉林日报 发布时间：2023-04-12 09:09 字号：大 中 小 打印本页"] + body + \
+             ["责任编辑：邵守志", "主办单位：吉林省人民政府办公厅 版权所有"]
+    trimmed = body[:3] + body[4:]
+    edited = [paragraph.replace("开发区", "开发区域", 1) for paragraph in body]
+    traditional = [to_simplified(opencc.OpenCC("s2t").convert(paragraph)) for paragraph in body[:-1]]
+    copies = [store(db, copy, n, f"site{n}.example.cn", "2023-04-13")
+              for n, copy in enumerate((chrome, trimmed, edited, traditional), 2)]
+    assert [cluster_of(db, copy) for copy in copies] == [original] * 4
+    cluster = db["clusters"].get(original)
+    assert cluster["articles"] == 5 and cluster["sites"] == 5 and cluster["original_id"] == original
+    assert all(0.7 <= db["articles"].get(copy)["similarity"] <= 1 for copy in copies)
+
+
+def test_different_stories_on_one_topic_stay_apart(db):
+    """Stock phrases (高质量发展, 营商环境) and a shared topic do not make two stories one."""
+    first = store(db, ARTICLES["kfq-push-meeting"]["paragraphs"] + [STOCK], 1)
+    second = store(db, ARTICLES["changchun-new-area"]["paragraphs"] + [STOCK], 2)
+    third = store(db, seed_body() + [STOCK], 3)
+    assert len({cluster_of(db, first), cluster_of(db, second), cluster_of(db, third)}) == 3
+    assert db.execute("SELECT count(*) FROM clusters WHERE articles > 1").fetchone()[0] == 0
+
+
+def test_cluster_ids_stay_across_inserts_revisions_and_rebuilds(db):
+    body = seed_body()
+    original = store(db, body, 1)
+    unrelated = store(db, ARTICLES["kfq-push-meeting"]["paragraphs"], 2)
+    copy = store(db, body[1:], 3, "site3.example.cn")
+    assert cluster_of(db, copy) == original
+    later = store(db, body + ["（责任编辑：刘畅）"], 4, "site4.example.cn")  # matches both copies: joins, ids unchanged
+    assert cluster_of(db, later) == original and cluster_of(db, copy) == original
+    with db.atomic():  # a reclean or revision changes a copy's body a little: it stays
+        archive.update_article(db, copy, {"body": "\n".join(body[2:])})
+    assert cluster_of(db, copy) == original
+    with db.atomic():  # replaced by a different story: it leaves for a cluster of its own
+        archive.update_article(db, later, {"body": "\n".join(ARTICLES["q1-foreign-trade"]["paragraphs"])})
+    assert cluster_of(db, later) == later and db["clusters"].get(original)["articles"] == 2
+    before = db.execute("SELECT id, cluster_id FROM articles ORDER BY id").fetchall()
+    reprints.rebuild(db)
+    assert db.execute("SELECT id, cluster_id FROM articles ORDER BY id").fetchall() == before
+    assert cluster_of(db, unrelated) == unrelated
+
+
+def test_dedupe_rebuild_command(archive_copy):
+    result = run_cli("dedupe", "--rebuild", "--db", str(archive_copy))
+    db = sqlite3.connect(archive_copy)
+    articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert f"dedupe: {articles} articles in" in result.stdout
+    assert db.execute("SELECT count(*) FROM articles WHERE cluster_id IS NULL").fetchone()[0] == 0
+
+
+def test_archive_shows_reprints_and_how_a_copy_differs(served_archive):
+    """Seed 003 is the text dump of a jilin.china.com.cn story with its photo captions left
+    in: not the same body, so its own article, but the same story."""
+    base, db_path = served_archive
+    db = sqlite3.connect(db_path)
+    seed, cluster = db.execute("SELECT a.id, a.cluster_id FROM articles a JOIN article_urls u ON u.article_id = a.id "
+                               "WHERE u.url LIKE 'seed:003%'").fetchone()
+    original = db.execute("SELECT id, url FROM articles WHERE id = ?", [cluster]).fetchone()
+    assert original[0] != seed and original[1].startswith("http://jilin.china.com.cn/")
+    with urllib.request.urlopen(f"{base}/news/reprints.json?_shape=objects", timeout=30) as response:
+        rows = json.load(response)["rows"]
+    assert any(row["id"] == original[0] and row["copies"] == 2 for row in rows)
+    with urllib.request.urlopen(f"{base}/news/articles/{seed}", timeout=30) as response:
+        page = response.read().decode()
+    assert "The same story elsewhere" in page and original[1] in page
+    assert "How this copy differs from the original" in page and "added: " in page
