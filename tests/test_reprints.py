@@ -53,7 +53,7 @@ def test_copies_with_chrome_a_trimmed_paragraph_or_traditional_script_join_the_o
     assert [cluster_of(db, copy) for copy in copies] == [original] * 4
     cluster = db["clusters"].get(original)
     assert cluster["articles"] == 5 and cluster["sites"] == 5 and cluster["original_id"] == original
-    assert all(0.7 <= db["articles"].get(copy)["similarity"] <= 1 for copy in copies)
+    assert all(reprints.SAME_STORY <= db["articles"].get(copy)["similarity"] <= 1 for copy in copies)
 
 
 def test_different_stories_on_one_topic_stay_apart(db):
