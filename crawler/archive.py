@@ -186,7 +186,7 @@ def article_record(article, source: str, cleaner_version: str) -> dict:
     }
 
 
-def insert_article(db, record: dict, url: str, site: str | None, page_id: int) -> int:
+def insert_article(db, record: dict, url: str, site: str | None, page_id: int, signature: bytes | None = None) -> int:
     """A new article row; `page_id` is the raw page it was cleaned from (reclean reads it)."""
     seen = now()
     row = {**record, "url": url, "site": site, "first_seen": seen, "last_seen": seen, "page_id": page_id}
@@ -194,26 +194,26 @@ def insert_article(db, record: dict, url: str, site: str | None, page_id: int) -
     article_id = db.execute(f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' * len(row))})",
                             list(row.values())).lastrowid
     _index(db, article_id, record)
-    reprints.place(db, article_id, record.get("body") or "")
+    reprints.place(db, article_id, record.get("body") or "", reprints.from_bytes(signature))
     return article_id
 
 
-def update_article(db, article_id: int, record: dict) -> None:
+def update_article(db, article_id: int, record: dict, signature: bytes | None = None) -> None:
     old = db["articles"].get(article_id)
     db["articles"].update(article_id, record)
     _unindex(db, article_id, old)
     _index(db, article_id, {**old, **record})
     if "body" in record and record["body"] != old["body"]:
-        reprints.place(db, article_id, record["body"] or "")
+        reprints.place(db, article_id, record["body"] or "", reprints.from_bytes(signature))
 
 
-def add_revision(db, article_id: int, record: dict, page_id: int) -> None:
+def add_revision(db, article_id: int, record: dict, page_id: int, signature: bytes | None = None) -> None:
     """Keep the current body as a revision, then store the new one in the article row."""
     old = db["articles"].get(article_id)
     db["revisions"].insert({"article_id": article_id, "title": old["title"], "body": old["body"],
                             "body_hash": old["body_hash"], "first_seen": old["first_seen"],
                             "last_seen": old["last_seen"], "replaced_at": now()})
-    update_article(db, article_id, {**record, "last_seen": now(), "page_id": page_id})
+    update_article(db, article_id, {**record, "last_seen": now(), "page_id": page_id}, signature)
 
 
 def touch_article(db, article_id: int) -> None:

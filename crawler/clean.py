@@ -20,6 +20,7 @@ from .normalize import (
     join_names,
     to_simplified,
 )
+from .reprints import signature
 from .rules import date_in_url, match_line
 
 # Longer page lines are prose, never a date/来源/editor line: the page scan skips them.
@@ -100,14 +101,18 @@ class Cleaned:
     article: Article | None = None
     error: str | None = None  # "ExceptionType: message"
     empty: bool = False  # the page held no article text (EmptyArticle)
+    signature: bytes | None = None  # the body's MinHash (reprints.py), computed where the cleaning ran
 
 
 def clean_safely(page: RawPage, more_pages: list[RawPage] = ()) -> Cleaned:
-    """clean_page() that never raises: a bad page is a result, not a crash of the caller."""
+    """clean_page() that never raises: a bad page is a result, not a crash of the caller.
+    It also computes the body's reprint signature, so that this CPU work happens in the
+    cleaning worker rather than in the archive's single writer."""
     try:
-        return Cleaned(clean_page(page, more_pages))
+        article = clean_page(page, more_pages)
     except Exception as error:  # noqa: BLE001 - every page gets an outcome
         return Cleaned(error=f"{type(error).__name__}: {error}", empty=isinstance(error, EmptyArticle))
+    return Cleaned(article, signature=signature(article.body).tobytes())
 
 
 def clean_page(page: RawPage, more_pages: list[RawPage] = ()) -> Article:

@@ -54,6 +54,10 @@ def signature(body: str) -> np.ndarray:
     return minhash.hashvalues.astype(np.uint32)
 
 
+def from_bytes(stored: bytes | None) -> np.ndarray | None:
+    return None if stored is None else np.frombuffer(stored, dtype=np.uint32)
+
+
 def band_keys(values: np.ndarray) -> list[int]:
     """One signed 64-bit key per band (SQLite INTEGER)."""
     return [int.from_bytes(hashlib.blake2b(values[band * ROWS:(band + 1) * ROWS].tobytes(), digest_size=8).digest(),
