@@ -8,6 +8,7 @@ import logging
 import re
 import time
 import zlib
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -319,10 +320,26 @@ def mark_cleaned(db, page_id: int, cleaner_version: str, outcome: str) -> None:
                "VALUES (?, ?, ?, ?)", [page_id, cleaner_version, outcome, now()])
 
 
+@contextmanager
+def transaction(db):
+    """A transaction, or nothing new inside one: no savepoint, because releasing a savepoint
+    makes FTS5 flush its pending terms into a new index segment (per page, that was a tenth
+    of reclean's time)."""
+    if db.conn.in_transaction:
+        yield db
+    else:
+        with db.atomic():
+            yield db
+
+
 class BatchWriter:
     """The archive's single writer: queued writes are committed together, `size` per
-    transaction or after `max_wait_s`, each in its own savepoint so one failing write loses
-    only itself (a crawled page's URL stays in the frontier and is fetched again next run)."""
+    transaction or after `max_wait_s`.
+
+    A write is `write(db)`, returning None or a function to call once it is committed (to
+    count it). If one write of a batch fails, the batch is rolled back and written again one
+    write per transaction, so only the failing write is lost (a crawled page's URL stays in
+    the frontier and is fetched again by the next run)."""
 
     def __init__(self, db, size: int = 64, max_wait_s: float = 2.0):
         self.db = db
@@ -343,14 +360,24 @@ class BatchWriter:
         self.flushed_at = time.monotonic()
         if not batch:
             return
-        with self.db.atomic():
-            for write in batch:
-                try:
-                    with self.db.atomic():
-                        write(self.db)
-                except Exception:  # noqa: BLE001 - one bad write must not sink the batch
-                    self.failures += 1
-                    logger.exception("archive write failed")
+        try:
+            with self.db.atomic():
+                committed = [write(self.db) for write in batch]
+        except Exception:  # noqa: BLE001 - one bad write must not sink the batch
+            logger.warning("a write in a batch of %d failed; writing them one by one", len(batch))
+            committed = [self._alone(write) for write in batch]
+        for after in committed:
+            if after is not None:
+                after()
+
+    def _alone(self, write):
+        try:
+            with self.db.atomic():
+                return write(self.db)
+        except Exception:  # noqa: BLE001 - recorded, and the run goes on
+            self.failures += 1
+            logger.exception("archive write failed")
+            return None
 
 
 def record_error(db, url: str, source: str | None, stage: str, error: str) -> None:

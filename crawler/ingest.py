@@ -61,7 +61,7 @@ def ingest(db, fetched: Fetched, cleaned: Cleaned | None = None) -> Filed:
     elsewhere (a worker process) already."""
     cleaned = cleaned or clean_safely(*pages_to_clean(fetched))
     canonical = canonical_url(fetched.url)
-    with db.atomic():
+    with archive.transaction(db):
         page_id = archive.store_page(db, fetched.url, canonical, fetched.source, fetched.body,
                                      fetched.status, fetched.headers)
         for number, part in enumerate(fetched.parts, 1):

@@ -106,10 +106,15 @@ class ArchivePipeline:
         """Hand `write(db) -> outcome counts` to the batch writer; count outcomes once written."""
         self.writer.add(partial(self._count, item, write))
 
-    def _count(self, item, write, db) -> None:
-        for outcome, count in write(db).items():
-            self.crawler.stats.inc_value(f"newsarchive/{outcome}", count)
-            self.crawler.stats.inc_value(f"newsarchive/source/{item.source}/{outcome}", count)
+    def _count(self, item, write, db):
+        outcomes = write(db)
+
+        def count() -> None:
+            for outcome, number in outcomes.items():
+                self.crawler.stats.inc_value(f"newsarchive/{outcome}", number)
+                self.crawler.stats.inc_value(f"newsarchive/source/{item.source}/{outcome}", number)
+
+        return count
 
     def _page(self, item: PageItem, fetched: Fetched, cleaned, db) -> dict:
         filed = ingest(db, fetched, cleaned)

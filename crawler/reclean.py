@@ -111,8 +111,13 @@ async def _reclean(db, work, profiles: dict, pool: CleaningPool, progress) -> Co
 
     def write(page_id, article_id, cleaned):
         def into(db):
-            counts[file_cleaned(db, page_id, article_id, cleaned)] += 1
-            progress(1)
+            outcome = file_cleaned(db, page_id, article_id, cleaned)
+
+            def count() -> None:
+                counts[outcome] += 1
+                progress(1)
+
+            return count
         return into
 
     async def write_oldest():
