@@ -187,34 +187,35 @@ def article_record(article, source: str, cleaner_version: str) -> dict:
     }
 
 
-def insert_article(db, record: dict, url: str, site: str | None, page_id: int, signature: bytes | None = None) -> int:
-    """A new article row; `page_id` is the raw page it was cleaned from (reclean reads it)."""
+def insert_article(db, record: dict, url: str, site: str | None, page_id: int, prepared: dict | None = None) -> int:
+    """A new article row; `page_id` is the raw page it was cleaned from (reclean reads it);
+    `prepared`: its search terms and reprint signature, if computed already (clean.prepare_for_archive)."""
     seen = now()
     row = {**record, "url": url, "site": site, "first_seen": seen, "last_seen": seen, "page_id": page_id}
     columns = ", ".join(f'"{name}"' for name in row)  # plain SQL: the per-page write path (see mark_cleaned)
     article_id = db.execute(f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' * len(row))})",
                             list(row.values())).lastrowid
-    _index(db, article_id, record)
-    reprints.place(db, article_id, record.get("body") or "", reprints.from_bytes(signature))
+    _index(db, article_id, record, prepared)
+    reprints.place(db, article_id, record.get("body") or "", _signature(prepared))
     return article_id
 
 
-def update_article(db, article_id: int, record: dict, signature: bytes | None = None) -> None:
+def update_article(db, article_id: int, record: dict, prepared: dict | None = None) -> None:
     old = db["articles"].get(article_id)
     db["articles"].update(article_id, record)
     _unindex(db, article_id, old)
-    _index(db, article_id, {**old, **record})
+    _index(db, article_id, {**old, **record}, prepared if {"title", "body"} <= set(record) else None)
     if "body" in record and record["body"] != old["body"]:
-        reprints.place(db, article_id, record["body"] or "", reprints.from_bytes(signature))
+        reprints.place(db, article_id, record["body"] or "", _signature(prepared))
 
 
-def add_revision(db, article_id: int, record: dict, page_id: int, signature: bytes | None = None) -> None:
+def add_revision(db, article_id: int, record: dict, page_id: int, prepared: dict | None = None) -> None:
     """Keep the current body as a revision, then store the new one in the article row."""
     old = db["articles"].get(article_id)
     db["revisions"].insert({"article_id": article_id, "title": old["title"], "body": old["body"],
                             "body_hash": old["body_hash"], "first_seen": old["first_seen"],
                             "last_seen": old["last_seen"], "replaced_at": now()})
-    update_article(db, article_id, {**record, "last_seen": now(), "page_id": page_id}, signature)
+    update_article(db, article_id, {**record, "last_seen": now(), "page_id": page_id}, prepared)
 
 
 def touch_article(db, article_id: int) -> None:
@@ -390,6 +391,11 @@ def _unindex(db, article_id: int, old: dict) -> None:
                [article_id, bigrams(old.get("title") or ""), bigrams(old.get("body") or "")])
 
 
-def _index(db, article_id: int, record: dict) -> None:
-    db.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-               [article_id, bigrams(record.get("title") or ""), bigrams(record.get("body") or "")])
+def _index(db, article_id: int, record: dict, prepared: dict | None = None) -> None:
+    terms = ((prepared["title_terms"], prepared["body_terms"]) if prepared
+             else (bigrams(record.get("title") or ""), bigrams(record.get("body") or "")))
+    db.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", [article_id, *terms])
+
+
+def _signature(prepared: dict | None):
+    return reprints.from_bytes(prepared["signature"]) if prepared else None

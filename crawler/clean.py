@@ -21,6 +21,7 @@ from .normalize import (
     to_simplified,
 )
 from .reprints import signature
+from .search import bigrams
 from .rules import date_in_url, match_line
 
 # Longer page lines are prose, never a date/来源/editor line: the page scan skips them.
@@ -101,18 +102,25 @@ class Cleaned:
     article: Article | None = None
     error: str | None = None  # "ExceptionType: message"
     empty: bool = False  # the page held no article text (EmptyArticle)
-    signature: bytes | None = None  # the body's MinHash (reprints.py), computed where the cleaning ran
+    prepared: dict | None = None  # prepare_for_archive(article), computed where the cleaning ran
 
 
 def clean_safely(page: RawPage, more_pages: list[RawPage] = ()) -> Cleaned:
     """clean_page() that never raises: a bad page is a result, not a crash of the caller.
-    It also computes the body's reprint signature, so that this CPU work happens in the
-    cleaning worker rather than in the archive's single writer."""
+    It also does the CPU work of filing the article (prepare_for_archive), so that it happens
+    in the cleaning worker rather than in the archive's single writer."""
     try:
         article = clean_page(page, more_pages)
     except Exception as error:  # noqa: BLE001 - every page gets an outcome
         return Cleaned(error=f"{type(error).__name__}: {error}", empty=isinstance(error, EmptyArticle))
-    return Cleaned(article, signature=signature(article.body).tobytes())
+    return Cleaned(article, prepared=prepare_for_archive(article))
+
+
+def prepare_for_archive(article: Article) -> dict:
+    """What filing an article computes without the database: its reprint signature and its
+    search-index terms (archive.insert_article and update_article take them)."""
+    return {"signature": signature(article.body).tobytes(), "title_terms": bigrams(article.title or ""),
+            "body_terms": bigrams(article.body or "")}
 
 
 def clean_page(page: RawPage, more_pages: list[RawPage] = ()) -> Article:

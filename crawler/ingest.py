@@ -74,16 +74,16 @@ def ingest(db, fetched: Fetched, cleaned: Cleaned | None = None) -> Filed:
             archive.mark_cleaned(db, page_id, CLEANER_VERSION, outcome)
             return Filed(outcome)
         outcome, article_id = file_article(db, cleaned.article, fetched.source, fetched.url, canonical, page_id,
-                                          cleaned.signature)
+                                          cleaned.prepared)
         db["pages"].update(page_id, {"article_id": article_id, "charset": cleaned.article.charset})
         archive.mark_cleaned(db, page_id, CLEANER_VERSION, outcome)
     return Filed(outcome, undated=cleaned.article.date is None)
 
 
 def file_article(db, article: Article, source: str, url: str, canonical: str, page_id: int,
-                 signature: bytes | None = None) -> tuple[str, int]:
+                 prepared: dict | None = None) -> tuple[str, int]:
     """Dedupe a cleaned article (from raw page `page_id`) against the archive and write it
-    (`signature`: its reprint signature, when the cleaning worker computed it)."""
+    (`prepared`: clean.prepare_for_archive's output, when the cleaning worker computed it)."""
     record = archive.article_record(article, source, CLEANER_VERSION)
     same_body = _one(db, "SELECT id FROM articles WHERE body_hash = ? ORDER BY id LIMIT 1", record["body_hash"])
     at_url = _one(db, "SELECT article_id FROM article_urls WHERE canonical_url = ? ORDER BY last_seen DESC LIMIT 1",
@@ -94,11 +94,11 @@ def file_article(db, article: Article, source: str, url: str, canonical: str, pa
         article_id = same_body
     elif at_url is not None:
         outcome, article_id = "revised", at_url
-        archive.add_revision(db, at_url, record, page_id, signature)
+        archive.add_revision(db, at_url, record, page_id, prepared)
     else:
         outcome = "new"
         article_id = archive.insert_article(db, record, canonical, urlsplit(canonical).hostname or source, page_id,
-                                            signature)
+                                            prepared)
     archive.record_url(db, article_id, url, canonical)
     return outcome, article_id
 

@@ -71,14 +71,14 @@ def _file(db, page_id: int, article_id: int | None, cleaned: Cleaned) -> str:
         logger.warning("reclean: %s still fails: %s", url, cleaned.error)
         return "failed"
     if article_id is None:
-        outcome, new_id = file_article(db, cleaned.article, source, url, canonical, page_id, cleaned.signature)
+        outcome, new_id = file_article(db, cleaned.article, source, url, canonical, page_id, cleaned.prepared)
         db.execute("UPDATE pages SET article_id = ? WHERE id = ?", [new_id, page_id])
         return outcome
     record = archive.article_record(cleaned.article, source, CLEANER_VERSION)
     current = db["articles"].get(article_id)
     if all(current[key] == value for key, value in record.items() if key != "cleaner_version"):
         return "unchanged"
-    archive.update_article(db, article_id, record, cleaned.signature)
+    archive.update_article(db, article_id, record, cleaned.prepared)
     return "changed"
 
 
