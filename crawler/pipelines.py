@@ -98,6 +98,7 @@ class ArchivePipeline:
             self._queue(item, partial(self._unchanged, item))
         elif isinstance(item, ListPageItem):
             self._queue(item, partial(self._list_page, item))
+            self.writer.flush()  # the frontier must hold a list page's links before they are fetched
         elif isinstance(item, FetchError):
             self._queue(item, partial(self._failure, item))
         return item

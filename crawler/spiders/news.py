@@ -100,10 +100,12 @@ class NewsSpider(scrapy.Spider):
                 archive.leave_frontier(db, url)
         db.close()
         for source in self.sources.values():
-            for url in pending[source.name]:  # found by a run that was killed before fetching them
+            for url in pending[source.name]:  # found by a run that was killed before archiving them
                 if not self._known(url):
                     self.known.add(url)
-                    yield self._request(url, source.name, self.parse_article)
+                    # A resumed backfill's duplicate filter (JOBDIR) may hold URLs whose pages
+                    # were fetched but not yet written when the run was killed: fetch again.
+                    yield self._request(url, source.name, self.parse_article, dont_filter=True)
             for template in source.start_urls:
                 yield self._list_request(start_url(template), source.name)
             # Sitemaps reach back past the list pages: read them when backfilling; a normal
