@@ -46,15 +46,15 @@ def test_parallel_and_in_process_crawls_archive_the_same_rows(tmp_path):
 
 
 def errors(db) -> list:
-    """The errors of a crawl; a redirect loop as the set of its URLs (which of them is met
-    first, and so named first, depends on network order)."""
+    """The distinct errors of a crawl; a redirect loop as the set of its URLs (which of them
+    is met first, and whether the loop is met from both ends, depends on network order)."""
     found = []
     for url, stage, error in db.execute("SELECT url, stage, error FROM errors"):
         if error.startswith("redirect loop: "):
             loop = {link.replace("http://", "https://") for link in error.split(": ", 1)[1].split(" -> ")}
             url, error = "", "redirect loop: " + " ".join(sorted(loop | {url}))
         found.append((url, stage, error))
-    return sorted(found)
+    return sorted(set(found))
 
 
 def test_parallel_and_in_process_reclean_write_identical_rows(crawled, tmp_path):
