@@ -39,8 +39,7 @@ class ArchivePipeline:
         workers = settings.get("CLEANING_WORKERS")
         pipeline = cls(crawler, required_setting(crawler, "ARCHIVE_DB"),
                        default_workers() if workers is None else int(workers),
-                       settings.getint("ARCHIVE_BATCH_SIZE", 64),
-                       clean_function(settings.get("CLEAN_FUNCTION", "crawler.clean.clean_safely")))
+                       settings.getint("ARCHIVE_BATCH_SIZE"), clean_function(settings.get("CLEAN_FUNCTION")))
         crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline

@@ -18,6 +18,17 @@ def snapshot(db_path) -> list:
 OLDER_CLEANER = "UPDATE cleaned_pages SET cleaner_version = 'old'"  # as an older cleaner leaves the pages
 
 
+def reclean_after_older_cleaner(db_path, *updates: tuple) -> tuple[sqlite3.Connection, str]:
+    """Apply (sql, params) updates as an older cleaner would have left the archive, then
+    run `reclean`; the open database and the command's output."""
+    db = sqlite3.connect(db_path)
+    for sql, params in updates:
+        db.execute(sql, params)
+    db.execute(OLDER_CLEANER)
+    db.commit()
+    return db, run_cli("reclean", "--db", str(db_path), "--seeds", str(SEEDS)).stdout
+
+
 def test_reclean_twice_changes_nothing_the_second_time(archive_copy):
     first = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
     assert "5 newly filed" in first.stdout
@@ -44,33 +55,23 @@ def test_reclean_repairs_rows_an_older_cleaner_wrote(archive_copy):
     db = sqlite3.connect(archive_copy)
     url = "https://jl.cri.cn/n/20200511/a2b4c6d8-1e3f-4a5b-9c7d-0e1f2a3b4c5d.html"
     good = db.execute("SELECT body, editor FROM articles WHERE url = ?", [url]).fetchone()
-    db.execute("UPDATE articles SET body = body || '\n分享本页至手机', editor = NULL, cleaner_version = 'old' WHERE url = ?", [url])
-    db.execute(OLDER_CLEANER)
-    db.commit()
-    result = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
-    assert "1 changed" in result.stdout
+    db, output = reclean_after_older_cleaner(archive_copy, (
+        "UPDATE articles SET body = body || '\n分享本页至手机', editor = NULL, cleaner_version = 'old' WHERE url = ?", [url]))
+    assert "1 changed" in output
     assert db.execute("SELECT body, editor FROM articles WHERE url = ?", [url]).fetchone() == good
     assert db.execute("SELECT cleaner_version FROM articles WHERE url = ?", [url]).fetchone()[0] != "old"
 
 
 def test_reclean_needs_no_network(archive_copy):
     """The archive's raw pages are enough: no sample server, no proxy, nothing to fetch."""
-    db = sqlite3.connect(archive_copy)
-    db.execute("UPDATE articles SET title = 'x', cleaner_version = 'old'")
-    db.execute(OLDER_CLEANER)
-    db.commit()
-    result = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
-    assert "33 changed" in result.stdout
+    db, output = reclean_after_older_cleaner(archive_copy, ("UPDATE articles SET title = 'x', cleaner_version = 'old'", []))
+    assert "33 changed" in output
     assert db.execute("SELECT count(*) FROM articles WHERE title = 'x'").fetchone()[0] == 0
 
 
 def test_an_older_cleaner_version_with_the_same_output_is_not_rewritten(archive_copy):
-    db = sqlite3.connect(archive_copy)
-    db.execute("UPDATE articles SET cleaner_version = 'old'")
-    db.execute(OLDER_CLEANER)
-    db.commit()
-    result = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS))
-    assert "0 changed" in result.stdout
+    db, output = reclean_after_older_cleaner(archive_copy, ("UPDATE articles SET cleaner_version = 'old'", []))
+    assert "0 changed" in output
     assert db.execute("SELECT count(*) FROM articles WHERE cleaner_version = 'old'").fetchone()[0] == 33
 
 
