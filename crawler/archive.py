@@ -160,10 +160,9 @@ def store_page(db, url: str, canonical: str, source: str, body: bytes, status: i
               "content_type": headers.get("content-type"), "charset": charset, "part_of": part_of, "part": part}
     if existing:
         if refresh:
-            db["pages"].update(existing[0], record)
+            update_row(db, "pages", existing[0], record)
         return existing[0]
-    record.update(body=zlib.compress(body, 6), sha256=digest, size=len(body))
-    return db["pages"].insert(record).last_pk
+    return insert_row(db, "pages", {**record, "body": zlib.compress(body, 6), "sha256": digest, "size": len(body)})
 
 
 def page_body(row: dict) -> bytes:
@@ -192,17 +191,15 @@ def insert_article(db, record: dict, url: str, site: str | None, page_id: int, p
     `prepared`: its search terms and reprint signature, if computed already (clean.prepare_for_archive)."""
     seen = now()
     row = {**record, "url": url, "site": site, "first_seen": seen, "last_seen": seen, "page_id": page_id}
-    columns = ", ".join(f'"{name}"' for name in row)  # plain SQL: the per-page write path (see mark_cleaned)
-    article_id = db.execute(f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' * len(row))})",
-                            list(row.values())).lastrowid
+    article_id = insert_row(db, "articles", row)
     _index(db, article_id, record, prepared)
     reprints.place(db, article_id, record.get("body") or "", _signature(prepared))
     return article_id
 
 
 def update_article(db, article_id: int, record: dict, prepared: dict | None = None) -> None:
-    old = db["articles"].get(article_id)
-    db["articles"].update(article_id, record)
+    old = get_row(db, "articles", article_id)
+    update_row(db, "articles", article_id, record)
     _unindex(db, article_id, old)
     _index(db, article_id, {**old, **record}, prepared if {"title", "body"} <= set(record) else None)
     if "body" in record and record["body"] != old["body"]:
@@ -211,8 +208,8 @@ def update_article(db, article_id: int, record: dict, prepared: dict | None = No
 
 def add_revision(db, article_id: int, record: dict, page_id: int, prepared: dict | None = None) -> None:
     """Keep the current body as a revision, then store the new one in the article row."""
-    old = db["articles"].get(article_id)
-    db["revisions"].insert({"article_id": article_id, "title": old["title"], "body": old["body"],
+    old = get_row(db, "articles", article_id)
+    insert_row(db, "revisions", {"article_id": article_id, "title": old["title"], "body": old["body"],
                             "body_hash": old["body_hash"], "first_seen": old["first_seen"],
                             "last_seen": old["last_seen"], "replaced_at": now()})
     update_article(db, article_id, {**record, "last_seen": now(), "page_id": page_id}, prepared)
@@ -316,9 +313,29 @@ def touch_url(db, url: str) -> None:
 
 
 def mark_cleaned(db, page_id: int, cleaner_version: str, outcome: str) -> None:
-    # Plain SQL on the per-page write path: sqlite-utils' upsert reads the table's schema each call.
     db.execute("INSERT OR REPLACE INTO cleaned_pages (page_id, cleaner_version, outcome, cleaned_at) "
                "VALUES (?, ?, ?, ?)", [page_id, cleaner_version, outcome, now()])
+
+
+# Plain SQL for the rows written and read once per page: sqlite-utils' Table.get, insert
+# and update read the table's schema on every call, and update() opens a savepoint, which
+# makes FTS5 flush its pending terms into a new index segment (see transaction()).
+
+def get_row(db, table: str, row_id: int) -> dict | None:
+    cursor = db.execute(f'SELECT * FROM "{table}" WHERE rowid = ?', [row_id])
+    row = cursor.fetchone()
+    return dict(zip((column[0] for column in cursor.description), row)) if row else None
+
+
+def insert_row(db, table: str, record: dict) -> int:
+    columns = ", ".join(f'"{name}"' for name in record)
+    return db.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(record))})',
+                      list(record.values())).lastrowid
+
+
+def update_row(db, table: str, row_id: int, record: dict) -> None:
+    assignments = ", ".join(f'"{name}" = ?' for name in record)
+    db.execute(f'UPDATE "{table}" SET {assignments} WHERE rowid = ?', [*record.values(), row_id])
 
 
 @contextmanager
@@ -382,7 +399,7 @@ class BatchWriter:
 
 
 def record_error(db, url: str, source: str | None, stage: str, error: str) -> None:
-    db["errors"].insert({"url": url, "source": source, "at": now(), "stage": stage, "error": error})
+    insert_row(db, "errors", {"url": url, "source": source, "at": now(), "stage": stage, "error": error})
 
 
 def _unindex(db, article_id: int, old: dict) -> None:

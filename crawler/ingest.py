@@ -75,7 +75,7 @@ def ingest(db, fetched: Fetched, cleaned: Cleaned | None = None) -> Filed:
             return Filed(outcome)
         outcome, article_id = file_article(db, cleaned.article, fetched.source, fetched.url, canonical, page_id,
                                           cleaned.prepared)
-        db["pages"].update(page_id, {"article_id": article_id, "charset": cleaned.article.charset})
+        archive.update_row(db, "pages", page_id, {"article_id": article_id, "charset": cleaned.article.charset})
         archive.mark_cleaned(db, page_id, CLEANER_VERSION, outcome)
     return Filed(outcome, undated=cleaned.article.date is None)
 

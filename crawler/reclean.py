@@ -48,7 +48,7 @@ def work_list(db, everything: bool = False) -> list[tuple[int, int | None]]:
 
 def stored_pages(db, page_id: int, profiles: dict) -> tuple[RawPage, list[RawPage]]:
     """A stored page (and the further pages of a split article) as the cleaner takes them."""
-    page = db["pages"].get(page_id)
+    page = archive.get_row(db, "pages", page_id)
     profile = profiles.get(page["source"])
     raw = RawPage(archive.page_body(page), None if page["url"].startswith("seed:") else page["url"],
                   page["content_type"], profile.selectors if profile else None, profile.charset if profile else None)
@@ -75,7 +75,7 @@ def _file(db, page_id: int, article_id: int | None, cleaned: Cleaned) -> str:
         db.execute("UPDATE pages SET article_id = ? WHERE id = ?", [new_id, page_id])
         return outcome
     record = archive.article_record(cleaned.article, source, CLEANER_VERSION)
-    current = db["articles"].get(article_id)
+    current = archive.get_row(db, "articles", article_id)
     if all(current[key] == value for key, value in record.items() if key != "cleaner_version"):
         return "unchanged"
     archive.update_article(db, article_id, record, cleaned.prepared)
