@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from . import settings
 from .clean import Article, RawPage, clean_page
 
 DEFAULT_DB = "archive/news.db"
@@ -19,7 +20,7 @@ DEFAULT_SEEDS = "seeds"
 def cli(verbose: bool) -> None:
     """Crawl, clean and archive regional government news."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else settings.LOG_LEVEL,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
@@ -102,13 +103,12 @@ def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool)
 
     from .archive import open_archive
     from .reclean import reclean as run_reclean
-    from .settings import CLEAN_FUNCTION
     from .workers import clean_function, default_workers
 
     db = open_archive(db_path)
     with tqdm(desc="recleaning", unit="page", file=sys.stderr, mininterval=1.0, disable=None) as bar:
         counts = run_reclean(db, Path(seeds_dir), default_workers() if workers is None else workers, everything,
-                             bar, clean_function(CLEAN_FUNCTION))
+                             bar, clean_function(settings.CLEAN_FUNCTION))
     db.close()
     cleaned = sum(counts.values()) - counts["failed"]
     added = sum(counts[key] for key in ("new", "same", "reprint", "revised"))

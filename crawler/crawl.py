@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.log import get_scrapy_root_handler
 
 from . import archive
 from .sample.server import SampleServer
@@ -105,7 +107,11 @@ def _run(db_path: str, sources: list[str], proxy: str | None, options: dict, wor
         # A long backfill that gets killed resumes where it stopped (Scrapy JOBDIR).
         jobdir = Path(db_path).parent / "jobs" / ("backfill-" + ("-".join(sorted(sources)) or "all"))
         settings.set("JOBDIR", str(jobdir), priority="cmdline")
+    if logging.root.level == logging.DEBUG:  # newsarchive -v
+        settings.set("LOG_LEVEL", "DEBUG", priority="cmdline")
+    _hand_logging_to_scrapy()
     process = CrawlerProcess(settings)
+    logging.root.setLevel(settings.get("LOG_LEVEL"))  # Scrapy set NOTSET: records below it are not even made
     process.crawl(NewsSpider, source=",".join(sources), **{k: v for k, v in options.items() if v})
     process.start()
     db = archive.open_archive(db_path)
@@ -116,6 +122,14 @@ def _run(db_path: str, sources: list[str], proxy: str | None, options: dict, wor
     if jobdir and run["status"] != "shutdown":
         shutil.rmtree(jobdir, ignore_errors=True)  # finished: the next backfill starts afresh
     return run["exit_code"], summary_line(run)
+
+
+def _hand_logging_to_scrapy() -> None:
+    """Scrapy installs its own root handler at LOG_LEVEL: the CLI's handler would print every
+    record a second time, DEBUG included (Scrapy lowers the root level to NOTSET)."""
+    for handler in list(logging.root.handlers):
+        if handler is not get_scrapy_root_handler():
+            logging.root.removeHandler(handler)
 
 
 def summary_line(run: dict) -> str:

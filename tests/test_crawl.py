@@ -128,3 +128,14 @@ def test_unknown_source_is_a_clear_error(tmp_path):
     result = run_cli("crawl", "no_such_source", "--sample", "--db", str(tmp_path / "news.db"), check=False)
     assert result.returncode != 0
     assert "unknown source(s): no_such_source" in result.stdout + result.stderr
+
+
+def test_log_level_is_obeyed_and_each_record_printed_once(tmp_path):
+    """What cron mails: at WARNING, the errors (each once) and nothing chattier."""
+    result = run_cli("crawl", "jl_cri", "--sample", "--db", str(tmp_path / "news.db"),
+                     env={"NEWSARCHIVE_LOG_LEVEL": "WARNING"})
+    lines = [line for line in result.stderr.splitlines() if line.startswith("20")]  # records, not continuations
+    errors = [line.split(" ", 2)[2] for line in lines if "ERROR" in line]  # without the timestamp
+    assert any("failed: HTTP 404" in error for error in errors)
+    assert len(errors) == len(set(errors))
+    assert not [line for line in lines if " DEBUG" in line or " INFO" in line or "] INFO" in line]
