@@ -66,6 +66,8 @@ TABLES = {  # in creation order: referenced tables first
                   "first_seen": str, "last_seen": str}, "id"),
     "article_signatures": ({"article_id": int, "signature": bytes}, "article_id"),
     "article_bands": ({"band": int, "key": int, "article_id": int}, None),
+    # Facts about the archive itself (reprints.SIGNATURE_SCHEME: how its signatures were made).
+    "archive_meta": ({"key": str, "value": str}, "key"),
     # Which cleaner last cleaned each page, so an interrupted reclean resumes where it stopped.
     "cleaned_pages": ({"page_id": int, "cleaner_version": str, "outcome": str, "cleaned_at": str}, "page_id"),
 }
@@ -79,7 +81,7 @@ FOREIGN_KEYS = {
 INDEXES = {
     "articles": [["body_hash"], ["date"], ["source"], ["month"], ["cluster_id"]],
     "article_bands": [["band", "key"], ["article_id"]],
-    "article_urls": [["canonical_url"]],
+    "article_urls": [["canonical_url"], ["article_id"]],  # article_id: a cluster's sites (reprints.refresh_cluster)
     "pages": [["article_id"], ["url"], ["part_of"]],
 }
 
@@ -117,6 +119,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     fts = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()
     if fts is None or "content=''" not in fts[0]:
         rebuild_search_index(db)
+    if reprints.scheme_is_stale(db):
+        logger.warning("%s: reprint signatures were made by an older version; new articles will not match "
+                       "them until `newsarchive dedupe --rebuild`", db.conn.execute("PRAGMA database_list").fetchone()[2])
 
 
 def rebuild_search_index(db) -> None:

@@ -93,6 +93,19 @@ def test_dedupe_rebuild_command(archive_copy):
     assert db.execute("SELECT count(*) FROM articles WHERE cluster_id IS NULL").fetchone()[0] == 0
 
 
+def test_signatures_of_an_older_scheme_ask_for_a_rebuild(archive_copy, tmp_path):
+    db = sqlite3.connect(archive_copy)
+    with db:
+        db.execute("UPDATE archive_meta SET value = 'chars5-sha1/affine32/128' WHERE key = 'signature_scheme'")
+    db.close()
+    reclean = ("reclean", "--db", str(archive_copy), "--seeds", str(tmp_path))
+    assert "until `newsarchive dedupe --rebuild`" in run_cli(*reclean).stderr
+    run_cli("dedupe", "--rebuild", "--db", str(archive_copy))
+    assert "dedupe --rebuild" not in run_cli(*reclean).stderr
+    stamped = sqlite3.connect(archive_copy).execute("SELECT value FROM archive_meta").fetchall()
+    assert stamped == [(reprints.SIGNATURE_SCHEME,)]
+
+
 def test_archive_shows_reprints_and_how_a_copy_differs(served_archive):
     """Seed 003 is the text dump of a jilin.china.com.cn story with its photo captions left
     in: not the same body, so its own article, but the same story."""
