@@ -55,6 +55,7 @@ FOOTERS = ["责任编辑：王晓明", "主办单位：吉林省人民政府办�
 COPY_SHARE = 0.02
 ORIGINALS_KEPT = 20_000  # bodies the bench may copy from: a bounded sample at any archive size
 SIGNING_SAMPLE = 50  # the signature's own cost is timed on one article in 50
+PROGRESS_EVERY = 100_000  # a line with time and memory so far: memory must not grow with the archive
 
 
 def planted_copy(rng: random.Random, body: list[str], pool: list[str], s2t) -> list[str]:
@@ -158,6 +159,9 @@ def run(path: Path, count: int, workers: int) -> dict:
                 if seconds is not None:
                     signing.append(seconds)
                 writer.add(filing(number, article, ready))
+                if (number + 1) % PROGRESS_EVERY == 0:
+                    print(f"{number + 1:>9,} articles  {(time.perf_counter() - started) / 60:5.1f} min  "
+                          f"peak RSS {peak_rss_mb():.0f} MB", flush=True)
             writer.flush()
     finally:
         reprints.place = place
@@ -173,7 +177,11 @@ def run(path: Path, count: int, workers: int) -> dict:
     return {"articles": count, "copies": copies, "recall": found / max(1, copies), "precision": found / max(1, joined),
             "ms_per_article": (sum(signing) / len(signing) + cpu["placing"] / count) * 1000,
             "store_ms_per_article": elapsed / count * 1000, "minutes": elapsed / 60,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
