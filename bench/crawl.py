@@ -41,7 +41,7 @@ LIST_SIZE = 20
 
 
 def chrome(seed: int = 3) -> str:
-    """~40 KB of portal furniture: menus, link lists, a footer and scripts."""
+    """~20 KB of portal furniture (UTF-8): menus, link lists, a footer and scripts."""
     rng = random.Random(seed)
     pool = simplified_sentences()
     menus = "".join(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import time
 import zlib
 from contextlib import contextmanager
@@ -19,6 +18,8 @@ from .normalize import CHINA_TZ
 from .search import bigrams
 
 logger = logging.getLogger(__name__)
+
+CACHE_KB = 64 * 1024
 
 TABLES = {  # in creation order: referenced tables first
     "sources": (
@@ -97,6 +98,10 @@ def open_archive(path: str | Path) -> sqlite_utils.Database:
     db.execute("PRAGMA busy_timeout = 30000")
     db.enable_wal()
     db.execute("PRAGMA synchronous = NORMAL")
+    # 64 MB of page cache instead of SQLite's 2 MB: writes land at random spots of the large
+    # indexes (reprint bands, search terms); with the default, a big archive's writer spends
+    # its time reading B-tree pages back from the OS. A fixed amount, whatever the archive size.
+    db.execute(f"PRAGMA cache_size = -{CACHE_KB}")
     ensure_schema(db)
     return db
 
@@ -147,11 +152,6 @@ def optimize_search_index(db) -> None:
     db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')")
 
 
-def body_hash(body: str) -> str:
-    """Exact-duplicate key: the simplified body without whitespace or punctuation."""
-    return hashlib.sha256(re.sub(r"[\W_]+", "", body).encode("utf-8")).hexdigest()
-
-
 def store_page(db, url: str, canonical: str, source: str, body: bytes, status: int = 200,
                headers: dict | None = None, charset: str | None = None, refresh: bool = True,
                part_of: int | None = None, part: int | None = None) -> int:
@@ -179,15 +179,16 @@ def page_parts(db, page_id: int) -> list[dict]:
     return list(db.query("SELECT * FROM pages WHERE part_of = ? ORDER BY part", [page_id]))
 
 
-def article_record(article, source: str, cleaner_version: str) -> dict:
-    """The articles columns that cleaning decides (as opposed to first/last seen)."""
+def article_record(article, source: str, cleaner_version: str, prepared: dict | None = None) -> dict:
+    """The articles columns that cleaning decides (as opposed to first/last seen);
+    `prepared`: clean.prepare_for_archive's output, when the cleaning worker computed it."""
     return {
         "title": article.title, "subtitle": article.subtitle, "original_title": article.original_title,
         "date": article.date, "source_name": article.source, "author": article.author, "editor": article.editor,
         "body": article.body, "body_original": article.body_original, "script": article.script,
         "captions": json.dumps(article.captions, ensure_ascii=False) if article.captions else None,
-        "body_hash": body_hash(article.body), "cleaner_version": cleaner_version, "source": source,
-        "month": article.date[:7] if article.date else None,
+        "body_hash": prepared["body_hash"] if prepared else reprints.body_hash(article.body),
+        "cleaner_version": cleaner_version, "source": source, "month": article.date[:7] if article.date else None,
     }
 
 

@@ -20,7 +20,7 @@ from .normalize import (
     join_names,
     to_simplified,
 )
-from .reprints import signature
+from .reprints import body_hash, signature
 from .search import bigrams
 from .rules import date_in_url, match_line
 
@@ -117,10 +117,11 @@ def clean_safely(page: RawPage, more_pages: list[RawPage] = ()) -> Cleaned:
 
 
 def prepare_for_archive(article: Article) -> dict:
-    """What filing an article computes without the database: its reprint signature and its
-    search-index terms (archive.insert_article and update_article take them)."""
-    return {"signature": signature(article.body).tobytes(), "title_terms": bigrams(article.title or ""),
-            "body_terms": bigrams(article.body or "")}
+    """What filing an article computes without the database: its exact-duplicate key, its
+    reprint signature and its search-index terms (archive.article_record, insert_article and
+    update_article take them)."""
+    return {"body_hash": body_hash(article.body), "signature": signature(article.body).tobytes(),
+            "title_terms": bigrams(article.title or ""), "body_terms": bigrams(article.body or "")}
 
 
 def clean_page(page: RawPage, more_pages: list[RawPage] = ()) -> Article:

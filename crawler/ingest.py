@@ -84,7 +84,7 @@ def file_article(db, article: Article, source: str, url: str, canonical: str, pa
                  prepared: dict | None = None) -> tuple[str, int]:
     """Dedupe a cleaned article (from raw page `page_id`) against the archive and write it
     (`prepared`: clean.prepare_for_archive's output, when the cleaning worker computed it)."""
-    record = archive.article_record(article, source, CLEANER_VERSION)
+    record = archive.article_record(article, source, CLEANER_VERSION, prepared)
     same_body = _one(db, "SELECT id FROM articles WHERE body_hash = ? ORDER BY id LIMIT 1", record["body_hash"])
     at_url = _one(db, "SELECT article_id FROM article_urls WHERE canonical_url = ? ORDER BY last_seen DESC LIMIT 1",
                   canonical)

@@ -74,7 +74,7 @@ def _file(db, page_id: int, article_id: int | None, cleaned: Cleaned) -> str:
         outcome, new_id = file_article(db, cleaned.article, source, url, canonical, page_id, cleaned.prepared)
         db.execute("UPDATE pages SET article_id = ? WHERE id = ?", [new_id, page_id])
         return outcome
-    record = archive.article_record(cleaned.article, source, CLEANER_VERSION)
+    record = archive.article_record(cleaned.article, source, CLEANER_VERSION, cleaned.prepared)
     current = archive.get_row(db, "articles", article_id)
     if all(current[key] == value for key, value in record.items() if key != "cleaner_version"):
         return "unchanged"

@@ -1,6 +1,6 @@
 """Reprints (转载) across sites: near-duplicate articles grouped into clusters.
 
-Exact dedupe (archive.body_hash) only joins byte-identical bodies; a reprint usually differs
+Exact dedupe (body_hash) only joins byte-identical bodies; a reprint usually differs
 by a header or footer line, a trimmed paragraph, a few edited characters or its script. Each
 article's simplified body becomes a set of character 5-shingles (spaces and punctuation
 removed, hashed with numpy) and a 128-permutation MinHash (datasketch), cut into 21 bands of
@@ -65,6 +65,11 @@ def signature(body: str) -> np.ndarray:
     minhash = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME, hashfunc=int)
     minhash.update_batch(shingle_hashes(body).tolist())
     return minhash.hashvalues.astype(np.uint32)
+
+
+def body_hash(body: str) -> str:
+    """Exact-duplicate key: the simplified body without whitespace or punctuation."""
+    return hashlib.sha256(re.sub(r"[\W_]+", "", body).encode("utf-8")).hexdigest()
 
 
 def from_bytes(stored: bytes | None) -> np.ndarray | None:

@@ -26,7 +26,7 @@ def seed_body() -> list[str]:
 def store(db, body: list[str], number: int, site: str = "example.gov.cn", date: str = "2023-04-12") -> int:
     text = "\n".join(body)
     record = {"title": body[0][:20], "date": date, "month": date[:7], "body": text, "source": "bench",
-              "body_hash": archive.body_hash(text), "cleaner_version": "test"}
+              "body_hash": reprints.body_hash(text), "cleaner_version": "test"}
     with db.atomic():
         return archive.insert_article(db, record, f"https://{site}/{number}.html", site, None)
 
