@@ -7,7 +7,9 @@ link lists on every page) is served by a separate process on 127.0.0.1, politene
   (a) fetch only: the newsarchive spider with no pipeline (fetch, follow lists, nothing stored);
   (b) extraction alone: clean_safely() over the same article pages, one process;
   (c) the real `newsarchive crawl` into a fresh archive (workers: one per core),
-      its process tree's resident memory sampled every 0.1 s;
+      its process tree's resident memory and CPU time sampled every 0.1 s: the CPU a page
+      costs in the crawl process, in the cleaning workers and in the server bounds what
+      the machine's cores allow, printed beside the target;
   (d) for reference, the same crawl cleaning in the crawl's own process (`--workers 0`),
       unless --skip-in-process.
 
@@ -90,8 +92,8 @@ def fetch_only(proxy: str, db_path: str) -> None:
     print(json.dumps({"pages": counts["pages"], "seconds": crawler.stats.get_value("elapsed_time_seconds")}))
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, MB."""
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -100,12 +102,19 @@ def tree_rss_mb(pid: int) -> float:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [pid]
+    tree, todo = [], [pid]
     while todo:
         current = todo.pop()
+        tree.append(current)
         todo += children.get(current, [])
+    return tree
+
+
+def rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
         except OSError:
@@ -113,22 +122,40 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def full_crawl(proxy: str, db_path: Path, *options: str) -> tuple[float, float]:
-    """`newsarchive crawl` into a fresh archive: (article pages per second, peak RSS MB)."""
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of one process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def full_crawl(proxy: str, db_path: Path, server_pid: int, *options: str) -> dict:
+    """`newsarchive crawl` into a fresh archive, its process tree sampled every 0.1 s:
+    article pages per second, peak RSS (MB), and CPU ms per page of the crawl process, of
+    its cleaning workers (the last sample of each process; a worker's last 0.1 s is lost)
+    and of the server."""
     db_path.parent.mkdir()
+    server_before = cpu_seconds(server_pid)
     run = subprocess.Popen([str(NEWSARCHIVE), "crawl", "--proxy", proxy, "--db", str(db_path), "--max-pages", "100000",
                             *options],
                            cwd=ROOT, env={**os.environ, "NEWSARCHIVE_LOG_LEVEL": "WARNING"},
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0.0
+    peak, cpu = 0.0, {}
     while run.poll() is None:
-        peak = max(peak, tree_rss_mb(run.pid))
+        tree = process_tree(run.pid)
+        peak = max(peak, rss_mb(tree))
+        cpu.update((pid, seconds) for pid in tree if (seconds := cpu_seconds(pid)) is not None)
         time.sleep(0.1)
     db = sqlite3.connect(db_path)
     elapsed = db.execute("SELECT elapsed_s FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0]
     pages = db.execute("SELECT count(*) FROM pages").fetchone()[0]
     db.close()
-    return pages / elapsed, peak
+    crawl_process = cpu.pop(run.pid, 0.0)
+    return {"rate": pages / elapsed, "peak": peak, "crawl_ms": crawl_process / pages * 1000,
+            "workers_ms": sum(cpu.values()) / pages * 1000,
+            "server_ms": (cpu_seconds(server_pid) - server_before) / pages * 1000}
 
 
 def extract_only(db_path: Path) -> tuple[int, float]:
@@ -170,23 +197,28 @@ def main() -> None:
             fetched = json.loads(fetch.stdout.strip().splitlines()[-1])
             fetch_rate = fetched["pages"] / fetched["seconds"]
             crawl_db = Path(folder) / "crawl" / "news.db"
-            pipeline_rate, peak = full_crawl(proxy, crawl_db)
+            crawl = full_crawl(proxy, crawl_db, server.pid)
             extracted, extract_s = extract_only(crawl_db)
             in_process = None if args.skip_in_process else full_crawl(proxy, Path(folder) / "in-process" / "news.db",
-                                                                        "--workers", "0")
+                                                                        server.pid, "--workers", "0")
     finally:
         server.terminate()
         server.wait(timeout=30)
-    extract_rate = extracted / extract_s
-    print(f"article pages {args.pages:,} on {len(os.sched_getaffinity(0))} cores; "
+    extract_rate, cores = extracted / extract_s, len(os.sched_getaffinity(0))
+    pipeline_rate, total_ms = crawl["rate"], crawl["crawl_ms"] + crawl["workers_ms"] + crawl["server_ms"]
+    print(f"article pages {args.pages:,} on {cores} cores; "
           f"(a) fetch only {fetched['pages']} pages in {fetched['seconds']:.1f} s; "
-          f"(b) extraction alone {extracted} pages in {extract_s:.1f} s; (c) full crawl peak RSS {peak:.0f} MB")
+          f"(b) extraction alone {extracted} pages in {extract_s:.1f} s ({1000 / extract_rate:.1f} ms a page); "
+          f"(c) full crawl peak RSS {crawl['peak']:.0f} MB")
+    print(f"(c) CPU per page: crawl process {crawl['crawl_ms']:.1f} ms, cleaning workers {crawl['workers_ms']:.1f} ms, "
+          f"server {crawl['server_ms']:.1f} ms: {total_ms:.1f} ms, so {cores} cores allow at most "
+          f"{cores * 1000 / total_ms:.0f} pages/s ({cores * 1000 / total_ms / extract_rate:.2f} x (b))")
     if in_process:
-        print(f"(d) the same crawl cleaning in its own process: {in_process[0]:.1f} pages/s, peak RSS "
-              f"{in_process[1]:.0f} MB; the workers make the crawl {pipeline_rate / in_process[0]:.2f}x faster")
+        print(f"(d) the same crawl cleaning in its own process: {in_process['rate']:.1f} pages/s, peak RSS "
+              f"{in_process['peak']:.0f} MB; the workers make the crawl {pipeline_rate / in_process['rate']:.2f}x faster")
     print(f"crawl: fetch_only_pages_per_s={fetch_rate:.1f} extract_only_pages_per_s={extract_rate:.1f} "
           f"pipeline_pages_per_s={pipeline_rate:.1f} speedup_vs_single_core={pipeline_rate / extract_rate:.2f} "
-          f"peak_rss_mb={peak:.0f}")
+          f"peak_rss_mb={crawl['peak']:.0f}")
 
 
 if __name__ == "__main__":

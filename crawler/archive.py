@@ -106,6 +106,11 @@ def open_archive(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def path_of(db) -> str:
+    """The archive's file name."""
+    return db.execute("PRAGMA database_list").fetchone()[2]
+
+
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create missing tables, foreign keys, indexes and the search index; idempotent."""
     for name, (columns, pk) in TABLES.items():
@@ -126,7 +131,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         rebuild_search_index(db)
     if reprints.scheme_is_stale(db):
         logger.warning("%s: reprint signatures were made by an older version; new articles will not match "
-                       "them until `newsarchive dedupe --rebuild`", db.conn.execute("PRAGMA database_list").fetchone()[2])
+                       "them until `newsarchive dedupe --rebuild`", path_of(db))
 
 
 def rebuild_search_index(db) -> None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections import Counter, deque
+from functools import lru_cache, partial
 from pathlib import Path
+
+import sqlite_utils
 
 from . import archive
 from .clean import CLEANER_VERSION, Cleaned, RawPage, clean_safely
@@ -57,6 +61,21 @@ def stored_pages(db, page_id: int, profiles: dict) -> tuple[RawPage, list[RawPag
     return raw, more
 
 
+def clean_stored(clean, db_path: str, page_id: int) -> Cleaned:
+    """In a worker: read a stored page from the archive and clean it, so the writer neither
+    reads nor decompresses nor ships the page (WAL lets the worker read while it writes)."""
+    db = sqlite_utils.Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True))
+    try:
+        return clean(*stored_pages(db, page_id, _profiles()))
+    finally:
+        db.close()
+
+
+@lru_cache(maxsize=1)
+def _profiles() -> dict:
+    return load_sources()
+
+
 def file_cleaned(db, page_id: int, article_id: int | None, cleaned: Cleaned) -> str:
     """Write what cleaning a stored page gave: its article updated in place only if the
     output changed, or a page without an article filed like a fetched one."""
@@ -92,9 +111,9 @@ def reclean(db, seeds_dir: Path, workers: int = 0, everything: bool = False, bar
     work = work_list(db, everything)
     if bar is not None:
         bar.reset(total=len(work))
-    pool = CleaningPool(workers, clean)
+    pool = CleaningPool(workers, partial(clean_stored, clean, archive.path_of(db)))
     try:
-        counts = asyncio.run(_reclean(db, work, profiles, pool, bar.update if bar is not None else lambda count: None))
+        counts = asyncio.run(_reclean(db, work, pool, bar.update if bar is not None else lambda count: None))
     finally:
         pool.close()
     if set(counts) - {"unchanged", "failed"}:  # something was written
@@ -102,7 +121,7 @@ def reclean(db, seeds_dir: Path, workers: int = 0, everything: bool = False, bar
     return counts
 
 
-async def _reclean(db, work, profiles: dict, pool: CleaningPool, progress) -> Counter:
+async def _reclean(db, work, pool: CleaningPool, progress) -> Counter:
     """Keep a few pages per worker in flight; write each result in turn through the batch
     writer (a batch commits together, so an interrupted run loses at most one batch)."""
     counts: Counter = Counter()
@@ -125,7 +144,7 @@ async def _reclean(db, work, profiles: dict, pool: CleaningPool, progress) -> Co
         writer.add(write(page_id, article_id, await task))
 
     for page_id, article_id in work:
-        task = asyncio.ensure_future(pool.clean(*stored_pages(db, page_id, profiles)))
+        task = asyncio.ensure_future(pool.run(f"page {page_id}", pool.clean_function, page_id))
         in_flight.append((page_id, article_id, task))
         if len(in_flight) >= max(1, 4 * pool.workers):
             await write_oldest()

@@ -79,26 +79,30 @@ class CleaningPool:
         self._alone: asyncio.Lock | None = None
 
     async def clean(self, page: RawPage, more: list[RawPage] = ()) -> Cleaned:
+        return await self.run(page.url, self.clean_function, page, list(more))
+
+    async def run(self, label: str, function, *args) -> Cleaned:
+        """`function(*args)` → Cleaned, in a worker; `label` names the job if it kills one."""
         if self._executor is None:
-            return self.clean_function(page, list(more))
+            return function(*args)
         executor = self._executor
         try:
-            return await asyncio.wrap_future(executor.submit(self.clean_function, page, list(more)))
+            return await asyncio.wrap_future(executor.submit(function, *args))
         except BrokenProcessPool:
-            if executor is self._executor:  # the first page to notice replaces the pool
+            if executor is self._executor:  # the first job to notice replaces the pool
                 logger.error("a cleaning worker died; restarting the pool and retrying its pages one by one")
                 self._executor = _executor(self.workers)
                 executor.shutdown(wait=False)
-            return await self._clean_alone(page, list(more))
+            return await self._run_alone(label, function, *args)
 
-    async def _clean_alone(self, page: RawPage, more: list[RawPage]) -> Cleaned:
+    async def _run_alone(self, label: str, function, *args) -> Cleaned:
         self._alone = self._alone or asyncio.Lock()
         async with self._alone:
             executor = _executor(1)
             try:
-                return await asyncio.wrap_future(executor.submit(self.clean_function, page, more))
+                return await asyncio.wrap_future(executor.submit(function, *args))
             except BrokenProcessPool:
-                logger.error("cleaning %s kills its worker process", page.url)
+                logger.error("cleaning %s kills its worker process", label)
                 return Cleaned(error=CRASHED)
             finally:
                 executor.shutdown(wait=False)
