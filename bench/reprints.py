@@ -129,7 +129,7 @@ def in_order(pool, jobs, chunk: int = 64, ahead: int = 8):
 
 
 def run(path: Path, count: int, workers: int) -> dict:
-    db = archive.open_archive(path)
+    db = archive.open_archive(path, bulk=True)
     db.execute("CREATE TABLE planted (copy INTEGER PRIMARY KEY, original_url TEXT)")
     copied_from: dict[int, int] = {}
     cpu = {"placing": 0.0}

@@ -19,7 +19,7 @@ from .search import bigrams
 
 logger = logging.getLogger(__name__)
 
-CACHE_KB = 64 * 1024
+BULK_CACHE_KB = 64 * 1024
 
 TABLES = {  # in creation order: referenced tables first
     "sources": (
@@ -91,17 +91,20 @@ def now() -> str:
     return datetime.now(CHINA_TZ).isoformat(timespec="seconds")
 
 
-def open_archive(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) the archive in WAL mode with its tables in shape."""
+def open_archive(path: str | Path, bulk: bool = False) -> sqlite_utils.Database:
+    """Open (creating if needed) the archive in WAL mode with its tables in shape; `bulk`:
+    for a writer of many articles in a row (reclean, dedupe), with a larger page cache."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA busy_timeout = 30000")
     db.enable_wal()
     db.execute("PRAGMA synchronous = NORMAL")
-    # 64 MB of page cache instead of SQLite's 2 MB: writes land at random spots of the large
-    # indexes (reprint bands, search terms); with the default, a big archive's writer spends
-    # its time reading B-tree pages back from the OS. A fixed amount, whatever the archive size.
-    db.execute(f"PRAGMA cache_size = -{CACHE_KB}")
+    if bulk:
+        # 64 MB of page cache instead of SQLite's 2 MB: writes land at random spots of the
+        # large indexes (reprint bands, search terms), and with the default a big archive's
+        # writer spends its time reading B-tree pages back from the OS (a fixed amount, so
+        # memory stays flat; the crawl, paced by fetching, keeps the default).
+        db.execute(f"PRAGMA cache_size = -{BULK_CACHE_KB}")
     ensure_schema(db)
     return db
 

@@ -105,7 +105,7 @@ def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool)
     from .reclean import reclean as run_reclean
     from .workers import clean_function, default_workers
 
-    db = open_archive(db_path)
+    db = open_archive(db_path, bulk=True)
     with tqdm(desc="recleaning", unit="page", file=sys.stderr, mininterval=1.0, disable=None) as bar:
         counts = run_reclean(db, Path(seeds_dir), default_workers() if workers is None else workers, everything,
                              bar, clean_function(settings.CLEAN_FUNCTION))
@@ -160,7 +160,7 @@ def dedupe(db_path: str, rebuild: bool) -> None:
     from .archive import open_archive
     from .reprints import rebuild as rebuild_clusters
 
-    db = open_archive(db_path)
+    db = open_archive(db_path, bulk=True)
     total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     with tqdm(total=total, desc="clustering", unit="article", file=sys.stderr, mininterval=1.0, disable=None) as bar:
         found = rebuild_clusters(db, bar.update)
