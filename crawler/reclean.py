@@ -64,7 +64,7 @@ def stored_pages(db, page_id: int, profiles: dict) -> tuple[RawPage, list[RawPag
 def clean_stored(clean, db_path: str, page_id: int) -> Cleaned:
     """In a worker: read a stored page from the archive and clean it, so the writer neither
     reads nor decompresses nor ships the page (WAL lets the worker read while it writes)."""
-    db = sqlite_utils.Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True))
+    db = sqlite_utils.Database(sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True))
     try:
         return clean(*stored_pages(db, page_id, _profiles()))
     finally:
