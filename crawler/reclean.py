@@ -111,9 +111,11 @@ def reclean(db, seeds_dir: Path, workers: int = 0, everything: bool = False, bar
     work = work_list(db, everything)
     if bar is not None:
         bar.reset(total=len(work))
-    pool = CleaningPool(workers, partial(clean_stored, clean, archive.path_of(db)))
+    pool = CleaningPool(workers)
+    clean_page_at = partial(clean_stored, clean, archive.path_of(db))
     try:
-        counts = asyncio.run(_reclean(db, work, pool, bar.update if bar is not None else lambda count: None))
+        counts = asyncio.run(_reclean(db, work, pool, clean_page_at,
+                                      bar.update if bar is not None else lambda count: None))
     finally:
         pool.close()
     if set(counts) - {"unchanged", "failed"}:  # something was written
@@ -121,7 +123,7 @@ def reclean(db, seeds_dir: Path, workers: int = 0, everything: bool = False, bar
     return counts
 
 
-async def _reclean(db, work, pool: CleaningPool, progress) -> Counter:
+async def _reclean(db, work, pool: CleaningPool, clean_page_at, progress) -> Counter:
     """Keep a few pages per worker in flight; write each result in turn through the batch
     writer (a batch commits together, so an interrupted run loses at most one batch)."""
     counts: Counter = Counter()
@@ -144,7 +146,7 @@ async def _reclean(db, work, pool: CleaningPool, progress) -> Counter:
         writer.add(write(page_id, article_id, await task))
 
     for page_id, article_id in work:
-        task = asyncio.ensure_future(pool.run(f"page {page_id}", pool.clean_function, page_id))
+        task = asyncio.ensure_future(pool.run(f"page {page_id}", clean_page_at, page_id))
         in_flight.append((page_id, article_id, task))
         if len(in_flight) >= max(1, 4 * pool.workers):
             await write_oldest()

@@ -69,7 +69,7 @@ def signature(body: str) -> np.ndarray:
 
 def body_hash(body: str) -> str:
     """Exact-duplicate key: the simplified body without whitespace or punctuation."""
-    return hashlib.sha256(re.sub(r"[\W_]+", "", body).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_NOT_TEXT.sub("", body).encode("utf-8")).hexdigest()
 
 
 def from_bytes(stored: bytes | None) -> np.ndarray | None:
