@@ -21,6 +21,7 @@ class _Handler(BaseHTTPRequestHandler):
     site: SampleSite
     delay: float = 0.0
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
         self._answer(with_body=True)
