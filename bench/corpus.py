@@ -16,7 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from crawler.clean import RawPage, clean_page  # noqa: E402
 from crawler.normalize import to_simplified  # noqa: E402
+from crawler.sample.site import load_yaml  # noqa: E402
 
 # Sample sites whose list pages paginate, with a URL pattern for the n-th article of a day.
 PLACES = {
@@ -32,10 +34,13 @@ NAMES = ["王晓明", "李静", "张伟", "刘洋", "陈曦", "赵磊", "孙悦"
 
 
 def sentences() -> list[str]:
-    texts = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "seeds").glob("*.txt"))]
-    texts.append((ROOT / "crawler" / "sample" / "articles.yml").read_text(encoding="utf-8"))
+    """Sentences of article text only: the seeds as the cleaner keeps them (their raw dumps
+    hold copyright and navigation lines), the sample articles' paragraphs, the gold bodies."""
+    texts = [clean_page(RawPage(path.read_bytes(), content_type="text/plain")).body
+             for path in sorted((ROOT / "seeds").glob("*.txt"))]
+    texts += ["\n".join(article.get("paragraphs", [])) for article in load_yaml("articles.yml")]  # the others quote seeds
     gold = ROOT.parent / "shared" / "realpages" / "gold"
-    texts += [" ".join(json.loads(path.read_text(encoding="utf-8"))["body"].__str__()) for path in gold.glob("*.json")]
+    texts += ["\n".join(json.loads(path.read_text(encoding="utf-8"))["body"]) for path in gold.glob("*.json")]
     found = {piece.strip() + "。" for text in texts for piece in re.split(r"[。\n]", text)
              if 12 <= len(piece.strip()) <= 120 and re.search(r"[\u4e00-\u9fff]{6}", piece)}
     return sorted(found)

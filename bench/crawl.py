@@ -5,7 +5,8 @@ sample templates with text sampled from real articles and a portal's worth of me
 link lists on every page) is served by a separate process on 127.0.0.1, politeness off
 (the replica mode of `newsarchive crawl --proxy`). In one invocation:
   (a) fetch only: the newsarchive spider with no pipeline (fetch, follow lists, nothing stored);
-  (b) extraction alone: clean_safely() over the same article pages, one process;
+  (b) extraction alone: clean_safely() over the same article pages, one process (and, for
+      comparison with the libraries' own speed, bare trafilatura.extract over 500 of them);
   (c) the real `newsarchive crawl` into a fresh archive (workers: one per core),
       its process tree's resident memory and CPU time sampled every 0.1 s: the CPU a page
       costs in the crawl process, in the cleaning workers and in the server bounds what
@@ -16,7 +17,8 @@ link lists on every page) is served by a separate process on 127.0.0.1, politene
     .venv/bin/python bench/crawl.py [--pages N] [--skip-in-process]
 
 Final line: `crawl: fetch_only_pages_per_s=… extract_only_pages_per_s=… pipeline_pages_per_s=…
-speedup_vs_single_core=… peak_rss_mb=…` with speedup_vs_single_core = (c) / (b).
+speedup_vs_single_core=… peak_rss_mb=… vs_trafilatura_1=…` with speedup_vs_single_core = (c) / (b)
+and vs_trafilatura_1 = (c) / bare trafilatura on one core.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.baselines import bare_trafilatura  # noqa: E402
 from bench.corpus import placed_articles, simplified_sentences  # noqa: E402
 
 NEWSARCHIVE = Path(sys.executable).with_name("newsarchive")
@@ -199,16 +202,19 @@ def main() -> None:
             crawl_db = Path(folder) / "crawl" / "news.db"
             crawl = full_crawl(proxy, crawl_db, server.pid)
             extracted, extract_s = extract_only(crawl_db)
+            trafilatura_pages, trafilatura_s = bare_trafilatura(crawl_db)
             in_process = None if args.skip_in_process else full_crawl(proxy, Path(folder) / "in-process" / "news.db",
                                                                         server.pid, "--workers", "0")
     finally:
         server.terminate()
         server.wait(timeout=30)
     extract_rate, cores = extracted / extract_s, len(os.sched_getaffinity(0))
+    trafilatura_rate = trafilatura_pages / trafilatura_s
     pipeline_rate, total_ms = crawl["rate"], crawl["crawl_ms"] + crawl["workers_ms"] + crawl["server_ms"]
     print(f"article pages {args.pages:,} on {cores} cores; "
           f"(a) fetch only {fetched['pages']} pages in {fetched['seconds']:.1f} s; "
-          f"(b) extraction alone {extracted} pages in {extract_s:.1f} s ({1000 / extract_rate:.1f} ms a page); "
+          f"(b) extraction alone {extracted} pages in {extract_s:.1f} s ({1000 / extract_rate:.1f} ms a page; "
+          f"bare trafilatura.extract {1000 / trafilatura_rate:.1f} ms a page); "
           f"(c) full crawl peak RSS {crawl['peak']:.0f} MB")
     print(f"(c) CPU per page: crawl process {crawl['crawl_ms']:.1f} ms, cleaning workers {crawl['workers_ms']:.1f} ms, "
           f"server {crawl['server_ms']:.1f} ms: {total_ms:.1f} ms, so {cores} cores allow at most "
@@ -218,7 +224,7 @@ def main() -> None:
               f"{in_process['peak']:.0f} MB; the workers make the crawl {pipeline_rate / in_process['rate']:.2f}x faster")
     print(f"crawl: fetch_only_pages_per_s={fetch_rate:.1f} extract_only_pages_per_s={extract_rate:.1f} "
           f"pipeline_pages_per_s={pipeline_rate:.1f} speedup_vs_single_core={pipeline_rate / extract_rate:.2f} "
-          f"peak_rss_mb={crawl['peak']:.0f}")
+          f"peak_rss_mb={crawl['peak']:.0f} vs_trafilatura_1={pipeline_rate / trafilatura_rate:.2f}")
 
 
 if __name__ == "__main__":

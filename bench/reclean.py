@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.baselines import bare_trafilatura  # noqa: E402
 from bench.corpus import placed_articles  # noqa: E402
 from bench.crawl import LIST_SIZE, chrome  # noqa: E402
 from crawler import archive  # noqa: E402
@@ -93,18 +94,6 @@ def reclean(cached: Path, folder: Path, name: str, workers: int) -> tuple[int, f
     counts = result.stdout.strip().split(":", 1)[1]
     pages = sum(int(part.split()[0]) for part in counts.split(",") if part.split()[1] in ("cleaned", "failed"))
     return pages, seconds
-
-
-def bare_trafilatura(cached: Path, pages: int = 500) -> tuple[int, float]:
-    import trafilatura
-
-    db = archive.open_archive(cached)
-    bodies = [archive.page_body(page) for page in db.query(f"SELECT body FROM pages ORDER BY id LIMIT {pages}")]
-    db.close()
-    started = time.perf_counter()
-    for body in bodies:
-        trafilatura.extract(body)
-    return len(bodies), time.perf_counter() - started
 
 
 def main() -> None:
