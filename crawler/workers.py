@@ -22,9 +22,11 @@ from .clean import Cleaned, RawPage, clean_safely
 
 logger = logging.getLogger(__name__)
 
-# A worker is replaced after this many pages: whatever lxml or a library caches per page
-# cannot pile up over a long crawl.
+# The pool's workers are replaced after this many pages each: whatever lxml or a library
+# caches per page cannot pile up over a long crawl.
 PAGES_PER_WORKER = 500
+# Jobs handed to the executor at a time, per worker; the rest wait in the event loop.
+IN_FLIGHT_PER_WORKER = 2
 CRASHED = "WorkerCrashed: the cleaning process died on this page"
 
 
@@ -42,8 +44,7 @@ def clean_function(path: str):
 def _executor(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["crawler.clean"])
-    return ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=PAGES_PER_WORKER,
-                               initializer=_exit_with, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),))
 
 
 def _exit_with(owner: int) -> None:
@@ -66,16 +67,25 @@ class CleaningPool:
     """`await pool.clean(page, more)` → Cleaned, computed in `workers` processes, or in this
     one when workers is 0 (the in-process path; both give the same results).
 
+    Workers are recycled by replacing the whole executor every `recycle_after` pages a
+    worker: the old one finishes the few jobs it holds and its processes exit. (The
+    executor's own max_tasks_per_child can stop replacing exited workers and hang every
+    queued job: CPython gh-115634, unfixed in 3.11 and 3.12.) Only a few jobs per worker are
+    handed to the executor at a time, so an old executor drains quickly.
+
     A page that kills its worker (a crash in native code, the OOM killer) breaks the whole
     executor and fails every page in flight. The pool is replaced, and each of those pages
     is cleaned again alone in a one-process pool: the page that kills that one too is the
     culprit, and gets a WorkerCrashed result; the others are cleaned normally.
     """
 
-    def __init__(self, workers: int, clean=clean_safely):
+    def __init__(self, workers: int, clean=clean_safely, recycle_after: int = PAGES_PER_WORKER):
         self.workers = workers
         self.clean_function = clean
+        self.recycle_after = recycle_after
         self._executor = _executor(workers) if workers else None
+        self._submitted = 0
+        self._in_flight = asyncio.Semaphore(IN_FLIGHT_PER_WORKER * max(workers, 1))
         self._alone: asyncio.Lock | None = None
 
     async def clean(self, page: RawPage, more: list[RawPage] = ()) -> Cleaned:
@@ -85,15 +95,26 @@ class CleaningPool:
         """`function(*args)` → Cleaned, in a worker; `label` names the job if it kills one."""
         if self._executor is None:
             return function(*args)
-        executor = self._executor
-        try:
-            return await asyncio.wrap_future(executor.submit(function, *args))
-        except BrokenProcessPool:
-            if executor is self._executor:  # the first job to notice replaces the pool
-                logger.error("a cleaning worker died; restarting the pool and retrying its pages one by one")
-                self._executor = _executor(self.workers)
-                executor.shutdown(wait=False)
-            return await self._run_alone(label, function, *args)
+        async with self._in_flight:
+            executor = self._current_executor()
+            try:
+                return await asyncio.wrap_future(executor.submit(function, *args))
+            except BrokenProcessPool:
+                if executor is self._executor:  # the first job to notice replaces the pool
+                    logger.error("a cleaning worker died; restarting the pool and retrying its pages one by one")
+                    self._replace_executor()
+        return await self._run_alone(label, function, *args)
+
+    def _current_executor(self) -> ProcessPoolExecutor:
+        if self._submitted >= self.recycle_after * self.workers:
+            self._replace_executor()
+        self._submitted += 1
+        return self._executor
+
+    def _replace_executor(self) -> None:
+        """A fresh executor for new jobs; the old one runs what it holds, then its workers exit."""
+        old, self._executor, self._submitted = self._executor, _executor(self.workers), 0
+        old.shutdown(wait=False)
 
     async def _run_alone(self, label: str, function, *args) -> Cleaned:
         self._alone = self._alone or asyncio.Lock()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -12,6 +13,7 @@ import time
 from conftest import NEWSARCHIVE, ROOT, SEEDS, run_cli
 
 from crawler.reclean import work_list
+from crawler.workers import CleaningPool
 
 TESTS = str(ROOT / "tests")
 FAULTS = {"PYTHONPATH": TESTS}
@@ -137,3 +139,18 @@ def test_reclean_interrupted_and_rerun_cleans_every_page_exactly_once(crawled, t
     assert work_list(db) == []
     assert rows(paths["interrupted"], "articles", "url") == rows(paths["whole"], "articles", "url")
     assert db.execute("SELECT count(*) - count(DISTINCT body_hash) FROM articles").fetchone()[0] == 0
+
+
+def test_workers_are_recycled_and_every_job_still_finishes():
+    """Recycling by the executor's own max_tasks_per_child hangs once a worker reaches its
+    limit with jobs queued (CPython gh-115634); the pool replaces whole executors instead."""
+    async def run_jobs() -> list[int]:
+        pool = CleaningPool(2, recycle_after=3)
+        try:
+            return await asyncio.wait_for(asyncio.gather(*(pool.run(str(job), os.getpid) for job in range(40))), 120)
+        finally:
+            pool.close()
+
+    worker_pids = asyncio.run(run_jobs())
+    assert len(worker_pids) == 40 and os.getpid() not in worker_pids
+    assert len(set(worker_pids)) >= 40 // (3 * 2)  # a new generation of workers at least every 6 jobs
