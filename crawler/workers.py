@@ -68,10 +68,10 @@ class CleaningPool:
     one when workers is 0 (the in-process path; both give the same results).
 
     Workers are recycled by replacing the whole executor every `recycle_after` pages a
-    worker: the old one finishes the few jobs it holds and its processes exit. (The
-    executor's own max_tasks_per_child can stop replacing exited workers and hang every
-    queued job: CPython gh-115634, unfixed in 3.11 and 3.12.) Only a few jobs per worker are
-    handed to the executor at a time, so an old executor drains quickly.
+    worker, once the old one has finished the few jobs it holds (only two per worker are
+    handed to it at a time), so the two never run side by side. (The executor's own
+    max_tasks_per_child can stop replacing exited workers and hang every queued job:
+    CPython gh-115634, unfixed in 3.11 and 3.12.)
 
     A page that kills its worker (a crash in native code, the OOM killer) breaks the whole
     executor and fails every page in flight. The pool is replaced, and each of those pages
@@ -86,6 +86,7 @@ class CleaningPool:
         self._executor = _executor(workers) if workers else None
         self._submitted = 0
         self._in_flight = asyncio.Semaphore(IN_FLIGHT_PER_WORKER * max(workers, 1))
+        self._recycling = asyncio.Lock()
         self._alone: asyncio.Lock | None = None
 
     async def clean(self, page: RawPage, more: list[RawPage] = ()) -> Cleaned:
@@ -96,7 +97,7 @@ class CleaningPool:
         if self._executor is None:
             return function(*args)
         async with self._in_flight:
-            executor = self._current_executor()
+            executor = await self._current_executor()
             try:
                 return await asyncio.wrap_future(executor.submit(function, *args))
             except BrokenProcessPool:
@@ -105,16 +106,18 @@ class CleaningPool:
                     self._replace_executor()
         return await self._run_alone(label, function, *args)
 
-    def _current_executor(self) -> ProcessPoolExecutor:
-        if self._submitted >= self.recycle_after * self.workers:
-            self._replace_executor()
-        self._submitted += 1
-        return self._executor
+    async def _current_executor(self) -> ProcessPoolExecutor:
+        async with self._recycling:
+            if self._submitted >= self.recycle_after * self.workers:
+                await asyncio.to_thread(self._executor.shutdown)  # its jobs finish, its workers exit
+                self._executor, self._submitted = _executor(self.workers), 0
+            self._submitted += 1
+            return self._executor
 
     def _replace_executor(self) -> None:
-        """A fresh executor for new jobs; the old one runs what it holds, then its workers exit."""
-        old, self._executor, self._submitted = self._executor, _executor(self.workers), 0
-        old.shutdown(wait=False)
+        """A fresh executor for new jobs after a crash; the broken one is let go."""
+        broken, self._executor, self._submitted = self._executor, _executor(self.workers), 0
+        broken.shutdown(wait=False)
 
     async def _run_alone(self, label: str, function, *args) -> Cleaned:
         self._alone = self._alone or asyncio.Lock()
