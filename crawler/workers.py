@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 # caches per page cannot pile up over a long crawl.
 PAGES_PER_WORKER = 500
 # Jobs handed to the executor at a time, per worker; the rest wait in the event loop.
-IN_FLIGHT_PER_WORKER = 2
+IN_FLIGHT_PER_WORKER = 4
 CRASHED = "WorkerCrashed: the cleaning process died on this page"
 
 
@@ -68,7 +68,7 @@ class CleaningPool:
     one when workers is 0 (the in-process path; both give the same results).
 
     Workers are recycled by replacing the whole executor every `recycle_after` pages a
-    worker, once the old one has finished the few jobs it holds (only two per worker are
+    worker, once the old one has finished the few jobs it holds (only four per worker are
     handed to it at a time), so the two never run side by side. (The executor's own
     max_tasks_per_child can stop replacing exited workers and hang every queued job:
     CPython gh-115634, unfixed in 3.11 and 3.12.)

@@ -21,6 +21,8 @@ class _Handler(BaseHTTPRequestHandler):
     site: SampleSite
     delay: float = 0.0
     protocol_version = "HTTP/1.1"
+    # Headers and body are two writes: with Nagle's algorithm the body would wait ~40 ms for
+    # the client's delayed ACK on every response.
     disable_nagle_algorithm = True
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
