@@ -15,7 +15,7 @@ from . import archive
 from .clean import CLEANER_VERSION, Cleaned, RawPage, clean_safely
 from .ingest import file_article
 from .sources import load_sources
-from .workers import CleaningPool
+from .workers import IN_FLIGHT_PER_WORKER, CleaningPool
 
 logger = logging.getLogger(__name__)
 SEED_SOURCE = "seeds"
@@ -148,7 +148,7 @@ async def _reclean(db, work, pool: CleaningPool, clean_page_at, progress) -> Cou
     for page_id, article_id in work:
         task = asyncio.ensure_future(pool.run(f"page {page_id}", clean_page_at, page_id))
         in_flight.append((page_id, article_id, task))
-        if len(in_flight) >= max(1, 4 * pool.workers):
+        if len(in_flight) >= IN_FLIGHT_PER_WORKER * max(1, pool.workers):  # as many as the pool takes at once
             await write_oldest()
     while in_flight:
         await write_oldest()
