@@ -152,18 +152,20 @@ def demo(port: int, db_path: str, seeds_dir: str) -> None:
 @cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
 @click.option("--rebuild", is_flag=True, required=True, help="Recompute every signature and cluster from the stored bodies.")
-def dedupe(db_path: str, rebuild: bool) -> None:
+@click.option("--workers", type=click.IntRange(min=0), help="Signing processes (default: one per core; 0: sign in this process).")
+def dedupe(db_path: str, rebuild: bool, workers: int | None) -> None:
     """Group reprints: near-duplicate articles into clusters (done as articles arrive;
     `--rebuild` starts over from the stored bodies, e.g. after changing the parameters)."""
     from tqdm import tqdm
 
     from .archive import open_archive
     from .reprints import rebuild as rebuild_clusters
+    from .workers import default_workers
 
     db = open_archive(db_path, bulk=True)
     total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     with tqdm(total=total, desc="clustering", unit="article", file=sys.stderr, mininterval=1.0, disable=None) as bar:
-        found = rebuild_clusters(db, bar.update)
+        found = rebuild_clusters(db, bar.update, default_workers() if workers is None else workers)
     clusters = db.execute("SELECT count(*) FROM clusters").fetchone()[0]
     db.close()
     click.echo(f"dedupe: {total} articles in {clusters} clusters; {found} stories with more than one copy")

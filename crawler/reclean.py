@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections import Counter, deque
+from collections import Counter
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from . import archive
 from .clean import CLEANER_VERSION, Cleaned, RawPage, clean_safely
 from .ingest import file_article
 from .sources import load_sources
-from .workers import IN_FLIGHT_PER_WORKER, CleaningPool
+from .workers import CleaningPool
 
 logger = logging.getLogger(__name__)
 SEED_SOURCE = "seeds"
@@ -124,11 +124,10 @@ def reclean(db, seeds_dir: Path, workers: int = 0, everything: bool = False, bar
 
 
 async def _reclean(db, work, pool: CleaningPool, clean_page_at, progress) -> Counter:
-    """Keep a few pages per worker in flight; write each result in turn through the batch
-    writer (a batch commits together, so an interrupted run loses at most one batch)."""
+    """Write each page's result in work-list order through the batch writer (a batch commits
+    together, so an interrupted run loses at most one batch)."""
     counts: Counter = Counter()
     writer = archive.BatchWriter(db)
-    in_flight: deque = deque()
 
     def write(page_id, article_id, cleaned):
         def into(db):
@@ -141,16 +140,8 @@ async def _reclean(db, work, pool: CleaningPool, clean_page_at, progress) -> Cou
             return count
         return into
 
-    async def write_oldest():
-        page_id, article_id, task = in_flight.popleft()
-        writer.add(write(page_id, article_id, await task))
-
-    for page_id, article_id in work:
-        task = asyncio.ensure_future(pool.run(f"page {page_id}", clean_page_at, page_id))
-        in_flight.append((page_id, article_id, task))
-        if len(in_flight) >= IN_FLIGHT_PER_WORKER * max(1, pool.workers):  # as many as the pool takes at once
-            await write_oldest()
-    while in_flight:
-        await write_oldest()
+    jobs = pool.in_order(work, lambda item: (f"cleaning page {item[0]}", clean_page_at, item[0]))
+    async for (page_id, article_id), cleaned in jobs:
+        writer.add(write(page_id, article_id, cleaned))
     writer.flush()
     return counts

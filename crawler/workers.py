@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -76,13 +77,16 @@ class CleaningPool:
     A page that kills its worker (a crash in native code, the OOM killer) breaks the whole
     executor and fails every page in flight. The pool is replaced, and each of those pages
     is cleaned again alone in a one-process pool: the page that kills that one too is the
-    culprit, and gets a WorkerCrashed result; the others are cleaned normally.
+    culprit, and gets the `crashed` result (a WorkerCrashed Cleaned for pages); the others
+    are cleaned normally.
     """
 
-    def __init__(self, workers: int, clean=clean_safely, recycle_after: int = PAGES_PER_WORKER):
+    def __init__(self, workers: int, clean=clean_safely, recycle_after: int = PAGES_PER_WORKER,
+                 crashed=Cleaned(error=CRASHED)):
         self.workers = workers
         self.clean_function = clean
         self.recycle_after = recycle_after
+        self.crashed = crashed
         self._executor = _executor(workers) if workers else None
         self._submitted = 0
         self._in_flight = asyncio.Semaphore(IN_FLIGHT_PER_WORKER * max(workers, 1))
@@ -90,10 +94,10 @@ class CleaningPool:
         self._alone: asyncio.Lock | None = None
 
     async def clean(self, page: RawPage, more: list[RawPage] = ()) -> Cleaned:
-        return await self.run(page.url, self.clean_function, page, list(more))
+        return await self.run(f"cleaning {page.url}", self.clean_function, page, list(more))
 
-    async def run(self, label: str, function, *args) -> Cleaned:
-        """`function(*args)` → Cleaned, in a worker; `label` names the job if it kills one."""
+    async def run(self, label: str, function, *args):
+        """`function(*args)`, in a worker; `label` names the job if it kills one."""
         if self._executor is None:
             return function(*args)
         async with self._in_flight:
@@ -105,6 +109,20 @@ class CleaningPool:
                     logger.error("a cleaning worker died; restarting the pool and retrying its pages one by one")
                     self._replace_executor()
         return await self._run_alone(label, function, *args)
+
+    async def in_order(self, items, job):
+        """(item, result) for each item, in the items' order, where `job(item)` gives the
+        (label, function, *args) to run. Only as many jobs are started as the executor takes
+        at once, so neither jobs nor results pile up however many items there are."""
+        started: deque = deque()
+        for item in items:
+            started.append((item, asyncio.ensure_future(self.run(*job(item)))))
+            if len(started) >= IN_FLIGHT_PER_WORKER * max(1, self.workers):
+                item, task = started.popleft()
+                yield item, await task
+        while started:
+            item, task = started.popleft()
+            yield item, await task
 
     async def _current_executor(self) -> ProcessPoolExecutor:
         async with self._recycling:
@@ -126,8 +144,8 @@ class CleaningPool:
             try:
                 return await asyncio.wrap_future(executor.submit(function, *args))
             except BrokenProcessPool:
-                logger.error("cleaning %s kills its worker process", label)
-                return Cleaned(error=CRASHED)
+                logger.error("%s kills its worker process", label)
+                return self.crashed
             finally:
                 executor.shutdown(wait=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import urllib.request
 
@@ -83,6 +84,26 @@ def test_cluster_ids_stay_across_inserts_revisions_and_rebuilds(db):
     reprints.rebuild(db)
     assert db.execute("SELECT id, cluster_id FROM articles ORDER BY id").fetchall() == before
     assert cluster_of(db, unrelated) == unrelated
+
+
+def test_rebuild_in_worker_processes_gives_the_clusters_of_a_rebuild_in_one(served_archive, tmp_path, monkeypatch):
+    """The sample crawl plus the seeds: the archive whose seed copies join crawled stories."""
+    shutil.copy(served_archive[1], tmp_path / "news.db")
+    db = archive.open_archive(tmp_path / "news.db")
+    reprints.rebuild(db, workers=0)
+
+    def state():
+        return (db.execute("SELECT id, cluster_id, similarity FROM articles ORDER BY id").fetchall(),
+                db.execute("SELECT * FROM clusters ORDER BY id").fetchall(),
+                db.execute("SELECT * FROM article_bands ORDER BY article_id, band").fetchall())
+
+    in_one = state()
+    assert len(in_one[0]) > 10 and any(articles > 1 for _id, _original, _title, _date, articles, *_ in in_one[1])
+    monkeypatch.setattr(reprints, "REBUILD_CHUNK", 3)  # many jobs, results placed in order
+    counted = []
+    reprints.rebuild(db, counted.append, workers=2)
+    assert state() == in_one
+    assert sum(counted) == len(in_one[0])
 
 
 def test_dedupe_rebuild_command(archive_copy):
