@@ -133,8 +133,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     if fts is None or "content=''" not in fts[0]:
         rebuild_search_index(db)
     if reprints.scheme_is_stale(db):
-        logger.warning("%s: reprint signatures were made by an older version; new articles will not match "
-                       "them until `newsarchive dedupe --rebuild`", path_of(db))
+        logger.warning("%s: reprint signatures were made by an older version or a rebuild that did not finish; "
+                       "new articles will not match them until `newsarchive dedupe --rebuild`", path_of(db))
 
 
 def rebuild_search_index(db) -> None:

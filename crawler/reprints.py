@@ -39,6 +39,7 @@ _NOT_TEXT = re.compile(r"[\s\W_]+")
 # Signatures from another scheme cannot be compared with these: an archive whose stamp
 # differs needs `newsarchive dedupe --rebuild` (archive.open_archive warns).
 SIGNATURE_SCHEME = f"chars{SHINGLE}-poly64/{SCHEME}/{NUM_PERM}"
+UNFINISHED = "unfinished rebuild"  # the stamp while `dedupe --rebuild` runs
 _POLY = np.uint64(0x100000001B3)  # the FNV-1 64-bit prime
 
 
@@ -168,6 +169,7 @@ def rebuild(db, progress=None, workers: int = 0) -> int:
         for table in ("article_bands", "article_signatures", "clusters"):
             db.execute(f"DELETE FROM {table}")
         db.execute("UPDATE articles SET cluster_id = NULL, similarity = NULL")
+        stamp_scheme(db, UNFINISHED)  # an interrupted rebuild leaves the archive asking for another
     ids = [row[0] for row in db.execute("SELECT id FROM articles ORDER BY id")]
     chunks = [ids[start:start + REBUILD_CHUNK] for start in range(0, len(ids), REBUILD_CHUNK)]
     pool = CleaningPool(workers, crashed=None)
@@ -203,13 +205,14 @@ async def _place_in_order(db, chunks: list[list[int]], pool, progress) -> None:
         progress(len(chunk))
 
 
-def stamp_scheme(db) -> None:
-    db.execute("INSERT OR REPLACE INTO archive_meta (key, value) VALUES ('signature_scheme', ?)", [SIGNATURE_SCHEME])
+def stamp_scheme(db, scheme: str = SIGNATURE_SCHEME) -> None:
+    db.execute("INSERT OR REPLACE INTO archive_meta (key, value) VALUES ('signature_scheme', ?)", [scheme])
 
 
 def scheme_is_stale(db) -> bool:
     """Signatures of another scheme are stored (compared with new ones, they would never
-    match): the archive needs `dedupe --rebuild`. An archive without any is stamped now."""
+    match), or a rebuild was interrupted: the archive needs `dedupe --rebuild`. An archive
+    without any signatures is stamped now."""
     stamped = db.execute("SELECT value FROM archive_meta WHERE key = 'signature_scheme'").fetchone()
     if stamped is None and db.execute("SELECT 1 FROM article_signatures LIMIT 1").fetchone() is None:
         stamp_scheme(db)

@@ -127,6 +127,25 @@ def test_signatures_of_an_older_scheme_ask_for_a_rebuild(archive_copy, tmp_path)
     assert stamped == [(reprints.SIGNATURE_SCHEME,)]
 
 
+def test_an_interrupted_rebuild_asks_for_another(archive_copy, tmp_path, monkeypatch):
+    db = archive.open_archive(archive_copy)
+    monkeypatch.setattr(reprints, "REBUILD_CHUNK", 3)
+
+    def interrupt(count):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        reprints.rebuild(db, interrupt, workers=0)
+    assert db.execute("SELECT count(*) FROM articles WHERE cluster_id IS NULL").fetchone()[0] > 0
+    db.close()
+    reclean = ("reclean", "--db", str(archive_copy), "--seeds", str(tmp_path))
+    assert "until `newsarchive dedupe --rebuild`" in run_cli(*reclean).stderr
+    run_cli("dedupe", "--rebuild", "--db", str(archive_copy))
+    assert "dedupe --rebuild" not in run_cli(*reclean).stderr
+    db = sqlite3.connect(archive_copy)
+    assert db.execute("SELECT count(*) FROM articles WHERE cluster_id IS NULL").fetchone()[0] == 0
+
+
 def test_archive_shows_reprints_and_how_a_copy_differs(served_archive):
     """Seed 003 is the text dump of a jilin.china.com.cn story with its photo captions left
     in: not the same body, so its own article, but the same story."""
