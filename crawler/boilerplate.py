@@ -143,13 +143,35 @@ def _headline_block(lines: list[Line], reading: Reading, title_known: bool = Fal
 
 
 def _drop_title_repeats(lines: list[Line], title: str) -> None:
-    """Image alt texts that repeat the headline go; the short line after one is its caption."""
+    """Image alt texts that repeat the headline go; the short line after one is its caption.
+    So does the headline set over several lines at the top of the text (a gazette's bold
+    block split by <br>: REAL other_1, gov.cn 国务院公报)."""
+    _drop_split_headline(lines, title)
     for position, line in enumerate(lines):
         if line.kind in ("text", "caption") and line.key == title:
             line.kind = "header"
             following = lines[position + 1] if position + 1 < len(lines) else None
             if following and following.kind == "text" and len(following.key) <= 80 and following.key != title:
                 following.kind = "caption"
+
+
+def _drop_split_headline(lines: list[Line], title: str) -> None:
+    wanted, joined, pieces = _SPACES.sub("", title), "", []
+    for line in lines[:SPLIT_HEADLINE_LINES]:
+        if line.kind != "text":
+            continue
+        joined += _SPACES.sub("", line.key)
+        pieces.append(line)
+        if not wanted.startswith(joined):
+            return
+        if joined == wanted and len(pieces) > 1:
+            for piece in pieces:
+                piece.kind = "header"
+            return
+
+
+SPLIT_HEADLINE_LINES = 6  # text lines a headline may be split over, and chrome lines before it
+_SPACES = re.compile(r"\s+")
 
 
 def _short_unpunctuated(text: str, limit: int = 50) -> bool:

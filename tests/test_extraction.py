@@ -53,6 +53,20 @@ def test_headline_is_the_heading_that_the_title_tag_contains():
     assert only_title.title == headline
 
 
+def test_a_headline_split_over_lines_in_the_text_is_not_body():
+    """A gazette sets its headline in the content block as bold lines split by <br>, the
+    adoption note under it (modelled on a gov.cn 国务院公报 page)."""
+    lines = ["全国人民代表大会常务委员会", "关于批准财政部发行特别国债购买外汇及", "调整2007年末国债余额限额的决议"]
+    headline = "".join(lines)
+    note = "(2007年6月29日第十届全国人民代表大会常务委员会第二十八次会议通过)"
+    block = f'<p align="center"><strong>{"<br>".join(lines)}</strong><br>{note}</p>'
+    html = page(f"{headline}__2007年第23号国务院公报_中国政府网", "").replace(
+        b'<div class="article-text">', f'<div class="article-text">{block}'.encode())
+    article = clean_page(RawPage(html))
+    assert article.title == headline
+    assert article.body.split("\n") == [note] + ARTICLE
+
+
 def test_article_after_a_stray_end_of_document():
     html = page("t", "t").replace(b'<div class="main">', b'</body></html><div class="main">')
     assert clean_page(RawPage(html)).body.split("\n") == ARTICLE
