@@ -22,7 +22,7 @@ from .normalize import (
 )
 from .reprints import body_hash, signature
 from .search import bigrams
-from .rules import date_in_url, match_line
+from .rules import NOT_NAMES, date_in_url, match_line
 
 # Longer page lines are prose, never a date/来源/editor line: the page scan skips them.
 META_LINE_MAX = 120
@@ -160,8 +160,8 @@ def clean_page(page: RawPage, more_pages: list[RawPage] = ()) -> Article:
         original_title=reading.first("original_title"),
         date=date,
         source=known.get("source") or reading.first("source"),
-        author=join_names([known.get("author")] + authors, separator=" "),
-        editor=join_names([known.get("editor")] + reading.fields.get("editor", [])),
+        author=join_names([known.get("author")] + authors, separator=" ", not_names=NOT_NAMES),
+        editor=join_names([known.get("editor")] + reading.fields.get("editor", []), not_names=NOT_NAMES),
         body=body,
         body_original=original if original != body else None,
         captions=[line.key for line in reading.captions],

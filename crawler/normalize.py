@@ -121,14 +121,14 @@ def canonical_url(url: str) -> str:
 _ROLE = re.compile(r"^(?:[\u4e00-\u9fff]{0,5}记者|通讯员|责任编辑|责编|编辑|作者|撰稿|来源)\s*:?\s*")
 
 
-def join_names(names: list[str | None], separator: str = "、") -> str | None:
+def join_names(names: list[str | None], separator: str = "、", not_names: frozenset[str] = frozenset()) -> str | None:
     """Join person names (editors with '、' as DESIGN.md asks, authors with a space as
     bylines print them): split on spaces/commas, strip role labels ('责编:', '人民网记者'),
-    drop brackets and repeats."""
+    drop brackets, repeats and `not_names` (a CMS's placeholders)."""
     seen: list[str] = []
     for value in names:
         for token in re.split(r"[\s、,;/]+", (value or "").strip("()[]【】 ")):
             name = _ROLE.sub("", token).strip("()[]【】:")
-            if name and name not in seen:
+            if name and name not in seen and name not in not_names:
                 seen.append(name)
     return separator.join(seen) or None

@@ -83,10 +83,13 @@ def _load(path: Path) -> tuple:
         rules.append(LineRule(re.compile(entry["pattern"]), entry["action"], entry["seen"]))
     rewrites = [(re.compile(entry["pattern"]), entry["replace"]) for entry in table.get("url_rewrite", [])]
     url_dates = [re.compile(entry["pattern"]) for entry in table.get("url_date", [])]
-    return rules, rewrites, url_dates, _labels(table)
+    placeholders = table.get("not_names", {})
+    if placeholders and not placeholders.get("seen"):
+        raise ValueError(f"{path.name}: [not_names] needs a 'seen' note")
+    return rules, rewrites, url_dates, _labels(table), frozenset(placeholders.get("values", []))
 
 
-LINE_RULES, URL_REWRITES, URL_DATES, LABELS = _load(RULES_FILE)
+LINE_RULES, URL_REWRITES, URL_DATES, LABELS, NOT_NAMES = _load(RULES_FILE)
 
 
 def match_line(key: str) -> tuple[LineRule, dict[str, str]] | None:

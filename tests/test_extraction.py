@@ -112,3 +112,14 @@ def test_paired_lines():
     assert paired_fields(lines, "我省出台支持民营经济发展若干措施") == {"source": "新华社"}
     assert paired_fields(["2023-04-12 09:09:31", "吉林日报"]) == {"source": "吉林日报"}
     assert paired_fields(["来源:", "新华网", "责任编辑:", "王宁"]) == {"source": "新华网", "editor": "王宁"}
+
+
+def test_a_cms_placeholder_is_no_editor():
+    """TRS prints its 信息录入人 field where no editor was entered (modelled on a cmse.gov.cn page)."""
+    def editor(name: str) -> str | None:
+        trailer = f'<div class="pageSource">(责任编辑:<!--<$[信息录入人]>begin-->{name}<!--<$[信息录入人]>end-->)</div>'
+        html = page("我省出台支持民营经济发展若干措施_某某网", "我省出台支持民营经济发展若干措施")
+        return clean_page(RawPage(html.replace(b'<div class="related">', trailer.encode() + b'<div class="related">'))).editor
+
+    assert editor("王宁") == "王宁"
+    assert editor("系统管理员") is None
