@@ -61,6 +61,8 @@ EXTENSIONS = {
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RobotsTxtSlotMiddleware": 90,
     "crawler.middlewares.AntiBotMiddleware": 585,
+    # After HttpCompressionMiddleware (590) has decompressed, before MetaRefreshMiddleware (580) reads the text.
+    "crawler.middlewares.ProfileCharsetMiddleware": 587,
     "crawler.middlewares.ReplicaProxyMiddleware": 760,
 }
 
