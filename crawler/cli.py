@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -23,6 +24,20 @@ def cli(verbose: bool) -> None:
         level=logging.DEBUG if verbose else settings.LOG_LEVEL,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+@contextmanager
+def writing_to(db_path: str, command: str):
+    """Hold the archive's lock for `command`; exit 75 naming the holder when another run
+    (a crawl, reclean or dedupe) has it."""
+    from .archive import EXIT_LOCKED, ArchiveLocked, archive_lock
+
+    try:
+        with archive_lock(db_path, command):
+            yield
+    except ArchiveLocked as error:
+        click.echo(f"newsarchive {command}: {error}", err=True)
+        sys.exit(EXIT_LOCKED)
 
 
 def iter_files(paths: tuple[str, ...]):
@@ -75,7 +90,8 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | Non
     Exit codes: 0 success; 1 a source is failing (no article links, empty bodies, no dates,
     blocked) or the crawl did not finish; 75 another crawl holds the archive.
     """
-    from .crawl import EXIT_LOCKED, ArchiveLocked, run_crawl
+    from .archive import EXIT_LOCKED, ArchiveLocked
+    from .crawl import run_crawl
 
     try:
         code, summary = run_crawl(db_path, list(sources), sample=sample, proxy=proxy, backfill=backfill,
@@ -105,11 +121,12 @@ def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool)
     from .reclean import reclean as run_reclean
     from .workers import clean_function, default_workers
 
-    db = open_archive(db_path, bulk=True)
-    with tqdm(desc="recleaning", unit="page", file=sys.stderr, mininterval=1.0, disable=None) as bar:
-        counts = run_reclean(db, Path(seeds_dir), default_workers() if workers is None else workers, everything,
-                             bar, clean_function(settings.CLEAN_FUNCTION))
-    db.close()
+    with writing_to(db_path, "reclean"):
+        db = open_archive(db_path, bulk=True)
+        with tqdm(desc="recleaning", unit="page", file=sys.stderr, mininterval=1.0, disable=None) as bar:
+            counts = run_reclean(db, Path(seeds_dir), default_workers() if workers is None else workers, everything,
+                                 bar, clean_function(settings.CLEAN_FUNCTION))
+        db.close()
     cleaned = sum(counts.values()) - counts["failed"]
     added = sum(counts[key] for key in ("new", "same", "reprint", "revised"))
     click.echo(f"reclean: {cleaned} cleaned, {counts['changed']} changed, {counts['unchanged']} unchanged, "
@@ -136,7 +153,8 @@ def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
 def demo(port: int, db_path: str, seeds_dir: str) -> None:
     """Crawl the sample sites, clean seeds/ into the archive, then serve it."""
     ctx = click.get_current_context()
-    from .crawl import EXIT_LOCKED, ArchiveLocked, run_crawl
+    from .archive import EXIT_LOCKED, ArchiveLocked
+    from .crawl import run_crawl
 
     try:
         _code, summary = run_crawl(db_path, [], sample=True)
@@ -162,12 +180,13 @@ def dedupe(db_path: str, rebuild: bool, workers: int | None) -> None:
     from .reprints import rebuild as rebuild_clusters
     from .workers import default_workers
 
-    db = open_archive(db_path, bulk=True)
-    total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    with tqdm(total=total, desc="clustering", unit="article", file=sys.stderr, mininterval=1.0, disable=None) as bar:
-        found = rebuild_clusters(db, bar.update, default_workers() if workers is None else workers)
-    clusters = db.execute("SELECT count(*) FROM clusters").fetchone()[0]
-    db.close()
+    with writing_to(db_path, "dedupe"):
+        db = open_archive(db_path, bulk=True)
+        total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        with tqdm(total=total, desc="clustering", unit="article", file=sys.stderr, mininterval=1.0, disable=None) as bar:
+            found = rebuild_clusters(db, bar.update, default_workers() if workers is None else workers)
+        clusters = db.execute("SELECT count(*) FROM clusters").fetchone()[0]
+        db.close()
     click.echo(f"dedupe: {total} articles in {clusters} clusters; {found} stories with more than one copy")
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -21,51 +18,6 @@ from .spiders.news import NewsSpider
 
 EXIT_OK = 0
 EXIT_FAILING = 1  # the crawl ran, but a source stored nothing or the crawl did not finish
-EXIT_LOCKED = 75  # another crawl holds the archive (EX_TEMPFAIL: cron may simply retry later)
-
-
-class ArchiveLocked(RuntimeError):
-    """Another crawl is writing to this archive."""
-
-
-@contextmanager
-def archive_lock(db_path: str | Path):
-    """Hold `<db>.lock` for the length of a crawl. The kernel drops a dead holder's lock,
-    so a lock left by a killed run is simply taken over."""
-    lock_path = Path(f"{db_path}.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(lock_path, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "unknown"
-        handle.close()
-        raise ArchiveLocked(f"another crawl (pid {holder}) is writing to {db_path}; lock file {lock_path}") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
-    try:
-        yield
-    finally:
-        handle.truncate(0)
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-
-
-def crawl_running(db_path: str | Path) -> bool:
-    """Whether a crawl holds the archive's lock right now."""
-    lock_path = Path(f"{db_path}.lock")
-    if not lock_path.exists():
-        return False
-    with open(lock_path) as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
 
 
 def crawl_settings(db_path: str, proxy: str | None, workers: int | None = None) -> Settings:
@@ -93,7 +45,7 @@ def run_crawl(db_path: str, sources: list[str], sample: bool = False, proxy: str
               workers: int | None = None) -> tuple[int, str]:
     """Crawl the sources into the archive; return (exit code, summary line)."""
     options = {"backfill": backfill, "refresh": refresh, "max_pages": max_pages}
-    with archive_lock(db_path):
+    with archive.archive_lock(db_path, "crawl"):
         if sample:
             with SampleServer() as server:
                 return _run(db_path, sources, server.url, options, workers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .archive import open_archive
+from .archive import archive_busy, open_archive
 
 PROJECT_ARCHIVE = Path(__file__).resolve().parents[1] / "archive"
 METADATA = PROJECT_ARCHIVE / "metadata.yml"
@@ -12,13 +12,14 @@ PLUGINS = PROJECT_ARCHIVE / "plugins"
 TEMPLATES = PROJECT_ARCHIVE / "templates"
 
 
-def datasette_args(db_path: str, host: str, port: int, public: bool = False, crawl_running: bool = False) -> list[str]:
+def datasette_args(db_path: str, host: str, port: int, public: bool = False, being_written: bool = False) -> list[str]:
     """Command line for `datasette serve` on the archive.
 
     Public: no arbitrary SQL, bounded query time and rows, and the file opened immutable —
-    unless a crawl is writing to it, when Datasette's read-only connections are used.
+    unless a run (crawl, reclean, dedupe) is writing to it, when Datasette's read-only connections
+    are used.
     """
-    database = [str(db_path)] if not public or crawl_running else ["--immutable", str(db_path)]
+    database = [str(db_path)] if not public or being_written else ["--immutable", str(db_path)]
     args = ["serve", *database, "--metadata", str(METADATA), "--plugins-dir", str(PLUGINS),
             "--template-dir", str(TEMPLATES), "--host", host, "--port", str(port),
             # Facet suggestions cost ~90 % of a search page's time on a large archive (PERF_NOTES §4).
@@ -33,8 +34,6 @@ def serve_archive(db_path: str, host: str, port: int, public: bool = False) -> N
     """Run Datasette in this process until interrupted."""
     from datasette.cli import cli as datasette_cli
 
-    from .crawl import crawl_running
-
     open_archive(db_path).close()  # create the tables so an empty archive can be browsed
-    args = datasette_args(db_path, host, port, public=public, crawl_running=crawl_running(db_path))
+    args = datasette_args(db_path, host, port, public=public, being_written=archive_busy(db_path))
     datasette_cli.main(args, prog_name="datasette")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 
+import pytest
 from conftest import SEEDS, run_cli
 
 
@@ -92,3 +94,18 @@ def test_search_index_follows_reclean(archive_copy):
     db = sqlite3.connect(archive_copy)
     assert db.execute(hits, [article_id, fts_query("旧版清洗")]).fetchone()[0] == 0
     assert db.execute(hits, [article_id, fts_query("葡萄酒")]).fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("command", [["reclean", "--seeds", str(SEEDS), "--all"], ["dedupe", "--rebuild"]])
+def test_a_running_crawl_locks_out_reclean_and_dedupe(archive_copy, command):
+    """They would otherwise hold long write transactions a cron crawl's writes wait on."""
+    before = snapshot(archive_copy)
+    with open(f"{archive_copy}.lock", "w") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        holder.write("4242 crawl")
+        holder.flush()
+        result = run_cli(*command, "--db", str(archive_copy), check=False)
+    assert result.returncode == 75
+    assert "another crawl (pid 4242) is writing to" in result.stderr
+    assert snapshot(archive_copy) == before
+    assert run_cli(*command, "--db", str(archive_copy)).returncode == 0  # the lock is free again
