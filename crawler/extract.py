@@ -83,7 +83,7 @@ def extract_html(text: str, url: str | None = None, selectors: dict | None = Non
     if body is not None:
         parts.lines = render_lines(body, skip)
         if "title" not in parts.fields:
-            parts.fields["title"] = _headline(tree) or ""
+            parts.fields["title"] = _headline(tree, body) or ""
     else:
         if selectors.get("body"):
             # Templates change silently: say so, then extract generically.
@@ -122,7 +122,7 @@ def _with_trafilatura(tree, url, parts: PageParts) -> None:
     )
     extracted = (document.text or "").splitlines() if document is not None else []
     parts.lines = _arbitrate(extracted, dense_lines)
-    parts.fields.setdefault("title", _headline(tree))
+    parts.fields.setdefault("title", _headline(tree, container))
 
 
 def _arbitrate(extracted: list[str], dense: list[str]) -> list[str]:
@@ -178,10 +178,11 @@ def _meta_fields(tree) -> dict[str, str]:
     return found
 
 
-def _headline(tree) -> str | None:
+def _headline(tree, article=None) -> str | None:
     """The headline: the longest heading (or og:title, or element whose class/id says
     'title') that the page's <title> contains; else the single <h1>; else the <title>
-    without its site suffix ('标题_网站', '标题-频道-网站')."""
+    without its site suffix ('标题_网站', '标题-频道-网站'); else the heading right above the
+    `article` element; else the whole <title>."""
     page_title = collapse_spaces(tree.findtext(".//title") or "")
     candidates = [collapse_spaces(element.text_content()) for element in _TITLE_ELEMENTS(tree)]
     candidates += [meta.get("content", "") for meta in tree.iter("meta") if meta.get("property") == "og:title"]
@@ -193,7 +194,20 @@ def _headline(tree) -> str | None:
     if len(headings) == 1:
         return headings[0]
     segments = [part for part in TITLE_SEPARATORS.split(page_title) if part]
-    return segments[0] if segments and len(segments[0]) >= 6 else (page_title or None)
+    if segments and len(segments[0]) >= 6:
+        return segments[0]
+    return _heading_above(article) or page_title or None
+
+
+def _heading_above(article) -> str | None:
+    """The heading right before the article element, for a <title> that names only the
+    column and the site ('新闻动态--中国地理学会官网' over an <h5> headline: REAL gsc_1)."""
+    headings = _HEADINGS_BEFORE(article) if article is not None else []
+    text = collapse_spaces(headings[-1].text_content()) if headings else ""
+    return text if 6 <= len(text) <= 100 else None
+
+
+_HEADINGS_BEFORE = etree.XPath("preceding::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]")
 
 
 _TITLE_ELEMENTS = CSSSelector("h1, h2, h3, [class*=title], [id*=title], [class*=Title], [id*=Title]")

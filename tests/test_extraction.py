@@ -53,6 +53,16 @@ def test_headline_is_the_heading_that_the_title_tag_contains():
     assert only_title.title == headline
 
 
+def test_headline_under_a_title_tag_that_names_only_column_and_site():
+    """The <title> says '新闻动态--…官网' and no heading is inside it: the headline is the heading
+    right above the article (modelled on a society's news page with an <h5> headline)."""
+    headline = "2019年全省人文地理学术年会在长春成功举行!"
+    html = page("新闻动态--某某学会官网", headline).decode()
+    html = html.replace('<h2 class="art-title">', "<h3>首页 - 新闻动态</h3><h5>").replace("</h2>", "</h5>")
+    assert "<h2" not in html
+    assert clean_page(RawPage(html.encode())).title == headline
+
+
 def test_a_headline_split_over_lines_in_the_text_is_not_body():
     """A gazette sets its headline in the content block as bold lines split by <br>, the
     adoption note under it (modelled on a gov.cn 国务院公报 page)."""
