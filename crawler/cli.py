@@ -88,7 +88,7 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | Non
     """Crawl the named sources (all enabled ones by default) into the archive, incrementally.
 
     Exit codes: 0 success; 1 a source is failing (no article links, empty bodies, no dates,
-    blocked) or the crawl did not finish; 75 another crawl holds the archive.
+    blocked) or the crawl did not finish; 75 another run (crawl, reclean, dedupe) holds the archive.
     """
     from .archive import EXIT_LOCKED, ArchiveLocked
     from .crawl import run_crawl
