@@ -22,7 +22,7 @@ from .normalize import (
 )
 from .reprints import body_hash, signature
 from .search import bigrams
-from .rules import NOT_NAMES, date_in_url, match_line
+from .rules import NOT_CAPTIONS, NOT_NAMES, date_in_url, match_line
 
 # Longer page lines are prose, never a date/来源/editor line: the page scan skips them.
 META_LINE_MAX = 120
@@ -33,7 +33,7 @@ _WORD = re.compile(r"[^\W_]")
 # Bump when the cleaning code's output changes. The version recorded with every article and
 # page adds a digest of the data that steers cleaning (the rule table and source profiles),
 # so editing a rule is enough for `reclean` to know which pages an older cleaner made.
-CODE_VERSION = "2026.11.22.7"
+CODE_VERSION = "2026.12.02.1"
 
 
 def _data_digest() -> str:
@@ -135,7 +135,8 @@ def clean_page(page: RawPage, more_pages: list[RawPage] = ()) -> Article:
             parts.lines += extract_html(extra_text, extra.url, extra.selectors).lines
         known = {name: _field(name, value) for name, value in parts.fields.items()}
         originals = [halfwidth(line) for line in parts.lines]
-        hints = frozenset(to_simplified(halfwidth(hint)) for hint in parts.caption_hints)
+        hints = frozenset(hint for hint in map(to_simplified, map(halfwidth, parts.caption_hints))
+                          if not NOT_CAPTIONS.match(hint))
     else:
         parts, known, hints = None, {}, frozenset()
         originals = halfwidth(text).splitlines()

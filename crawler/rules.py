@@ -86,10 +86,14 @@ def _load(path: Path) -> tuple:
     placeholders = table.get("not_names", {})
     if placeholders and not placeholders.get("seen"):
         raise ValueError(f"{path.name}: [not_names] needs a 'seen' note")
-    return rules, rewrites, url_dates, _labels(table), frozenset(placeholders.get("values", []))
+    prose = table.get("not_captions", {})
+    if prose and not prose.get("seen"):
+        raise ValueError(f"{path.name}: [not_captions] needs a 'seen' note")
+    return (rules, rewrites, url_dates, _labels(table), frozenset(placeholders.get("values", [])),
+            re.compile(prose.get("pattern", "(?!)")))
 
 
-LINE_RULES, URL_REWRITES, URL_DATES, LABELS, NOT_NAMES = _load(RULES_FILE)
+LINE_RULES, URL_REWRITES, URL_DATES, LABELS, NOT_NAMES, NOT_CAPTIONS = _load(RULES_FILE)
 
 
 def match_line(key: str) -> tuple[LineRule, dict[str, str]] | None:

@@ -133,3 +133,18 @@ def test_a_cms_placeholder_is_no_editor():
 
     assert editor("王宁") == "王宁"
     assert editor("系统管理员") is None
+
+
+def test_a_short_block_after_a_picture_is_its_caption_unless_it_reads_on_from_the_text():
+    """<p><img></p> then a short block: a caption ('… 摄', or a plain description), but a
+    sentence opening '据悉,…' continues the text (modelled on a baijiahao page)."""
+    picture = '<div class="img-container"><img src="/p/1.jpg"></div>'
+    caption = "长春新区重点项目建设现场。"
+    prose = "据悉,今年以来全省已有1.2万户民营企业享受到首贷、信用贷支持。"
+    paragraphs = "".join(f"<p>{text}</p>" for text in ARTICLE)
+    text = paragraphs.replace("</p>", f"</p>{picture}<p>{caption}</p>", 1)
+    text = text.replace(f"<p>{ARTICLE[2]}</p>", f"{picture}<p>{prose}</p><p>{ARTICLE[2]}</p>")
+    html = page("t", "t").replace(paragraphs.encode(), text.encode())
+    article = clean_page(RawPage(html))
+    assert article.captions == [caption]
+    assert article.body.split("\n") == ARTICLE[:2] + [prose] + ARTICLE[2:]
