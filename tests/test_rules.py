@@ -39,6 +39,7 @@ def test_every_rule_says_where_it_was_seen():
     ("…省商务厅开发区管理监督处负责人说。(记者 张雅静)", "note", {"author": "张雅静"}),
     ("…目前该项目4条碳化纤已全部投产。 刘剑锋 摄", "caption", {}),
     ("吉林省人民政府新闻办公室新闻发言人 王宁", "meta", {"author": "王宁"}),
+    ("视频-长春新区重点项目建设现场", "caption", {}),
 ])
 def test_lines_of_each_family(line, action, fields):
     rule, found = match_line(line)
@@ -49,7 +50,7 @@ def test_lines_of_each_family(line, action, fields):
 @pytest.mark.parametrize("line", [
     "春光明媚,天气晴好。行走在省内各大开发区,机器轰鸣,塔吊林立的建设场景随处可见。",
     "关键词", "工业立区之变——", "精准发力 推动产业发展", "2022年,这是奋进的一年!",
-    "省政府新闻发言人表示,下一步将加快项目建设。",
+    "省政府新闻发言人表示,下一步将加快项目建设。", "视频会议上,省长强调要抓好项目建设。",
 ])
 def test_body_lines_are_left_alone(line):
     assert match_line(line) is None
