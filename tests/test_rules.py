@@ -40,6 +40,8 @@ def test_every_rule_says_where_it_was_seen():
     ("…目前该项目4条碳化纤已全部投产。 刘剑锋 摄", "caption", {}),
     ("吉林省人民政府新闻办公室新闻发言人 王宁", "meta", {"author": "王宁"}),
     ("视频-长春新区重点项目建设现场", "caption", {}),
+    ("图为长春新区重点项目建设现场。(刘通摄)", "caption", {}),
+    ("点击进入“吉林要闻”>>", "drop", {}),
 ])
 def test_lines_of_each_family(line, action, fields):
     rule, found = match_line(line)
