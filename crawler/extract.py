@@ -245,19 +245,41 @@ def _select_text(tree, css) -> str | None:
 
 
 def _caption_hints(tree) -> frozenset[str]:
-    """Texts that sit under a picture: <figcaption>, or a short block right after an
-    image-only block (the usual <p><img></p><p>caption</p> of Chinese CMS editors)."""
+    """Texts that sit under a picture: <figcaption>, a short block right after an
+    image-only block (the usual <p><img></p><p>caption</p> of Chinese CMS editors, also
+    with the image wrapped in spans), or a short element set right beside the image."""
     hints = {collapse_spaces(caption.text_content()) for caption in tree.iter("figcaption")}
     for image in tree.iter("img"):
-        holder = image.getparent()
-        if holder is None or collapse_spaces(holder.text_content()):
-            continue
-        following = holder.getnext()
-        if following is not None and isinstance(following.tag, str) and following.tag not in SKIP_TAGS:
-            text = collapse_spaces(following.text_content())
-            if 0 < len(text) <= 80 and following.find(".//img") is None:
-                hints.add(text)
+        candidates = [image.getnext()] if not (image.tail or "").strip() else []
+        holder = _picture_block(image)
+        if holder is not None and (not _centred(holder) or _centred(holder.getnext())):
+            candidates.append(holder.getnext())  # a centred picture's caption is centred too
+        for candidate in candidates:
+            if candidate is not None and isinstance(candidate.tag, str) and candidate.tag not in SKIP_TAGS:
+                text = collapse_spaces(candidate.text_content())
+                if 0 < len(text) <= 80 and candidate.find(".//img") is None:
+                    hints.add(text)
     return frozenset(hint for hint in hints if hint)
+
+
+def _picture_block(image):
+    """The outermost element around an image that shows no text, if any."""
+    block = image.getparent()
+    if block is None or _shows_text(block):
+        return None
+    while (parent := block.getparent()) is not None and not _shows_text(parent):
+        block = parent
+    return block
+
+
+def _centred(element) -> bool:
+    if element is None:
+        return False
+    return (element.get("align") or "").lower() == "center" or "center" in (element.get("style") or "").lower()
+
+
+def _shows_text(element) -> bool:
+    return any(text.strip() for text in element.itertext())
 
 
 def render_lines(element, skip: list[CSSSelector] | None = None) -> list[str]:

@@ -135,16 +135,35 @@ def test_a_cms_placeholder_is_no_editor():
     assert editor("系统管理员") is None
 
 
-def test_a_short_block_after_a_picture_is_its_caption_unless_it_reads_on_from_the_text():
-    """<p><img></p> then a short block: a caption ('… 摄', or a plain description), but a
-    sentence opening '据悉,…' continues the text (modelled on a baijiahao page)."""
-    picture = '<div class="img-container"><img src="/p/1.jpg"></div>'
-    caption = "长春新区重点项目建设现场。"
-    prose = "据悉,今年以来全省已有1.2万户民营企业享受到首贷、信用贷支持。"
-    paragraphs = "".join(f"<p>{text}</p>" for text in ARTICLE)
-    text = paragraphs.replace("</p>", f"</p>{picture}<p>{caption}</p>", 1)
-    text = text.replace(f"<p>{ARTICLE[2]}</p>", f"{picture}<p>{prose}</p><p>{ARTICLE[2]}</p>")
-    html = page("t", "t").replace(paragraphs.encode(), text.encode())
+
+@pytest.mark.parametrize("picture, after, caption", [
+    ('<div class="img-container"><img src="/p/1.jpg"></div>', "<p>{}</p>", True),
+    # the image wrapped in a span, both blocks centred (a society's CMS page)
+    ('<p style="text-align: center;"><span><img src="/p/1.jpg"></span></p>',
+     '<p style="text-align: center;"><span>{}</span></p>', True),
+    # a caption set beside the picture in the same block (a news app page)
+    ('<p><img src="/p/1.jpg"><i class="desc">{}</i></p>', "", True),
+    # a centred picture, then an indented paragraph of the text (people.com.cn)
+    ('<p style="text-align: center;"><a href="/n/2.html"><img src="/p/1.jpg"></a></p>',
+     '<p style="text-indent: 2em;">{}</p>', False),
+])
+def test_a_short_block_under_a_picture_is_its_caption(picture, after, caption):
+    text = "长春新区重点项目建设现场。"
+    paragraphs = "".join(f"<p>{line}</p>" for line in ARTICLE)
+    html = page("t", "t").replace(paragraphs.encode(), paragraphs.replace(
+        "</p>", "</p>" + picture.format(text) + after.format(text), 1).encode())
     article = clean_page(RawPage(html))
-    assert article.captions == [caption]
-    assert article.body.split("\n") == ARTICLE[:2] + [prose] + ARTICLE[2:]
+    assert article.captions == ([text] if caption else [])
+    assert article.body.split("\n") == ARTICLE[:1] + ([] if caption else [text]) + ARTICLE[1:]
+
+
+def test_a_line_after_a_picture_that_reads_on_from_the_text_is_no_caption():
+    """'据悉,…' continues the text (modelled on a baijiahao page)."""
+    prose = "据悉,今年以来全省已有1.2万户民营企业享受到首贷、信用贷支持。"
+    paragraphs = "".join(f"<p>{line}</p>" for line in ARTICLE)
+    picture = '<div class="img-container"><img src="/p/1.jpg"></div>'
+    html = page("t", "t").replace(paragraphs.encode(), paragraphs.replace(
+        "</p>", f"</p>{picture}<p>{prose}</p>", 1).encode())
+    article = clean_page(RawPage(html))
+    assert article.captions == []
+    assert article.body.split("\n") == ARTICLE[:1] + [prose] + ARTICLE[1:]
