@@ -76,7 +76,7 @@ def read_lines(
 
 def _classify(originals, keys, reading, caption_hints) -> list[Line]:
     lines: list[Line] = []
-    gap = 0
+    gap, bare_label = 0, None
     for original, raw_key in zip(originals, keys):
         key = collapse_spaces(raw_key)
         if not key:
@@ -84,6 +84,10 @@ def _classify(originals, keys, reading, caption_hints) -> list[Line]:
             continue
         line = Line(original, key, gap=gap)
         gap = 0
+        label, bare_label = bare_label, _BARE_LABEL.match(key)
+        if label and _NAME.match(key):  # '责任编辑:' with the name on the next line
+            reading.add(_LABEL_FIELDS[label["label"]], key)
+            continue
         hit = match_line(key)
         if hit is None:
             if key in caption_hints:

@@ -167,3 +167,12 @@ def test_a_line_after_a_picture_that_reads_on_from_the_text_is_no_caption():
     article = clean_page(RawPage(html))
     assert article.captions == []
     assert article.body.split("\n") == ARTICLE[:1] + [prose] + ARTICLE[1:]
+
+
+def test_a_label_with_its_value_on_the_next_line_leaves_the_body():
+    """'责任编辑:' then the name on a line of its own under the text (a news agency page)."""
+    trailer = "<div class='p-tags'><span>【纠错】</span>\n责任编辑:\n王宁\n</div>"
+    html = page("t", "t").replace(b"</div>\n<div class=\"related\">", trailer.encode() + b"</div>\n<div class=\"related\">")
+    article = clean_page(RawPage(html))
+    assert article.editor == "王宁"
+    assert article.body.split("\n") == ARTICLE

@@ -42,6 +42,7 @@ def test_every_rule_says_where_it_was_seen():
     ("视频-长春新区重点项目建设现场", "caption", {}),
     ("图为长春新区重点项目建设现场。(刘通摄)", "caption", {}),
     ("点击进入“吉林要闻”>>", "drop", {}),
+    ("+1", "drop", {}),
 ])
 def test_lines_of_each_family(line, action, fields):
     rule, found = match_line(line)
