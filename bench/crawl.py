@@ -6,13 +6,16 @@ link lists on every page) is served by a separate process on 127.0.0.1, politene
 (the replica mode of `newsarchive crawl --proxy`). In one invocation:
   (a) fetch only: the newsarchive spider with no pipeline (fetch, follow lists, nothing stored);
   (b) extraction alone: clean_safely() over the same article pages, one process (and, for
-      comparison with the libraries' own speed, bare trafilatura.extract over 500 of them);
+      comparison with the libraries' own speed, bare trafilatura.extract over 500 of them),
+      timed in chunks of 100 pages alternating with (e);
   (c) the real `newsarchive crawl` into a fresh archive (workers: one per core),
       its process tree's resident memory and CPU time sampled every 0.1 s: the CPU a page
       costs in the crawl process, in the cleaning workers and in the server bounds what
       the machine's cores allow, printed beside the target;
   (d) for reference, the same crawl cleaning in the crawl's own process (`--workers 0`),
-      unless --skip-in-process.
+      unless --skip-in-process;
+  (e) the pages of (b) cleaned by the crawl's worker pool alone (one worker per core, no
+      crawl beside it): how far the cleaning itself scales over the cores.
 
     .venv/bin/python bench/crawl.py [--pages N] [--skip-in-process]
 
@@ -174,10 +177,9 @@ def full_crawl(proxy: str, db_path: Path, server_pid: int, *options: str) -> dic
             "server_ms": (cpu_seconds(server_pid) - server_before) / pages * 1000}
 
 
-def extract_only(db_path: Path) -> tuple[int, float]:
-    """clean_safely() over the archived article pages in this process: (pages, seconds)."""
+def stored_jobs(db_path: Path) -> list:
+    """(page, further pages) of every archived article page, as the cleaner takes them."""
     from crawler import archive
-    from crawler.clean import clean_safely
     from crawler.reclean import stored_pages
     from crawler.sources import load_sources
 
@@ -185,9 +187,42 @@ def extract_only(db_path: Path) -> tuple[int, float]:
     profiles = load_sources()
     jobs = [stored_pages(db, row[0], profiles) for row in db.execute("SELECT id FROM pages WHERE part_of IS NULL")]
     db.close()
-    started = time.perf_counter()
-    pages = sum(1 + len(more) for page, more in jobs if clean_safely(page, more) is not None)
-    return pages, time.perf_counter() - started
+    return jobs
+
+
+def cleaning_alone(jobs: list, chunk: int = 100) -> tuple[int, float, float]:
+    """(b) clean_safely() over the pages in this process, and (e) the same pages through the
+    crawl's worker pool (one worker per core, nothing else running), timed in alternating
+    chunks so that both see the same machine (its speed drifts by tens of percent from
+    minute to minute here): (pages, seconds in this process, seconds in the pool)."""
+    import asyncio
+
+    from crawler.clean import clean_safely
+    from crawler.workers import CleaningPool, default_workers
+
+    async def measure() -> tuple[int, float, float]:
+        pool = CleaningPool(default_workers())
+        pages, alone_s, pooled_s = 0, 0.0, 0.0
+
+        async def through_pool(batch) -> None:
+            async for _ in pool.in_order(batch, lambda job: ("cleaning", pool.clean_function, job[0], job[1])):
+                pass
+
+        try:
+            await through_pool(jobs[:chunk])  # start the workers
+            for first in range(0, len(jobs), chunk):
+                batch = jobs[first:first + chunk]
+                started = time.perf_counter()
+                pages += sum(1 + len(more) for page, more in batch if clean_safely(page, more) is not None)
+                alone_s += time.perf_counter() - started
+                started = time.perf_counter()
+                await through_pool(batch)
+                pooled_s += time.perf_counter() - started
+        finally:
+            pool.close()
+        return pages, alone_s, pooled_s
+
+    return asyncio.run(measure())
 
 
 def main() -> None:
@@ -214,7 +249,7 @@ def main() -> None:
             fetch_rate = fetched["pages"] / fetched["seconds"]
             crawl_db = Path(folder) / "crawl" / "news.db"
             crawl = full_crawl(proxy, crawl_db, server.pid)
-            extracted, extract_s = extract_only(crawl_db)
+            extracted, extract_s, pool_s = cleaning_alone(stored_jobs(crawl_db))
             trafilatura_pages, trafilatura_s = bare_trafilatura(crawl_db)
             in_process = None if args.skip_in_process else full_crawl(proxy, Path(folder) / "in-process" / "news.db",
                                                                         server.pid, "--workers", "0")
@@ -232,6 +267,8 @@ def main() -> None:
     print(f"(c) CPU per page: crawl process {crawl['crawl_ms']:.1f} ms, cleaning workers {crawl['workers_ms']:.1f} ms, "
           f"server {crawl['server_ms']:.1f} ms: {total_ms:.1f} ms, so {cores} cores allow at most "
           f"{cores * 1000 / total_ms:.0f} pages/s ({cores * 1000 / total_ms / extract_rate:.2f} x (b))")
+    print(f"(e) the same cleaning in the crawl's worker pool alone: {extracted / pool_s:.1f} pages/s "
+          f"({extract_s / pool_s:.2f} x (b)): the rest of the gap to (c) is the CPU the crawl itself costs")
     if in_process:
         print(f"(d) the same crawl cleaning in its own process: {in_process['rate']:.1f} pages/s, peak RSS "
               f"{in_process['peak']:.0f} MB; the workers make the crawl {pipeline_rate / in_process['rate']:.2f}x faster")
