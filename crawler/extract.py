@@ -252,8 +252,9 @@ def _caption_hints(tree) -> frozenset[str]:
     for image in tree.iter("img"):
         candidates = [image.getnext()] if not (image.tail or "").strip() else []
         holder = _picture_block(image)
-        if holder is not None and (not _centred(holder) or _centred(holder.getnext())):
-            candidates.append(holder.getnext())  # a centred picture's caption is centred too
+        following = holder.getnext() if holder is not None else None
+        if following is not None and (_centred(following) or not _centred(holder)):
+            candidates.append(following)  # a centred picture's caption is centred too
         for candidate in candidates:
             if candidate is not None and isinstance(candidate.tag, str) and candidate.tag not in SKIP_TAGS:
                 text = collapse_spaces(candidate.text_content())
@@ -273,8 +274,6 @@ def _picture_block(image):
 
 
 def _centred(element) -> bool:
-    if element is None:
-        return False
     return (element.get("align") or "").lower() == "center" or "center" in (element.get("style") or "").lower()
 
 
