@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.clean import RawPage, clean_page  # noqa: E402
-from crawler.normalize import to_simplified  # noqa: E402
+from crawler.clean.normalize import to_simplified  # noqa: E402
 from crawler.sample.site import load_yaml  # noqa: E402
 
 # Sample sites whose list pages paginate, with a URL pattern for the n-th article of a day.

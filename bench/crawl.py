@@ -89,7 +89,7 @@ def fetch_only(proxy: str, db_path: str) -> None:
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.crawl import crawl_settings
+    from crawler.fetch.run import crawl_settings
     from crawler.items import PageItem
     from crawler.spiders.news import NewsSpider
 

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 
 from crawler.clean import RawPage, clean_page  # noqa: E402
-from crawler.decode import decode  # noqa: E402
-from crawler.normalize import halfwidth, to_simplified  # noqa: E402
+from crawler.clean.decode import decode  # noqa: E402
+from crawler.clean.normalize import halfwidth, to_simplified  # noqa: E402
 from crawler.sample.site import SampleSite, _blocks  # noqa: E402
 
 REALPAGES = ROOT.parent / "shared" / "realpages"

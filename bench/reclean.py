@@ -36,7 +36,7 @@ from bench.baselines import bare_trafilatura  # noqa: E402
 from bench.corpus import placed_articles  # noqa: E402
 from bench.crawl import LIST_SIZE, chrome  # noqa: E402
 from crawler import archive  # noqa: E402
-from crawler.normalize import canonical_url  # noqa: E402
+from crawler.clean.normalize import canonical_url  # noqa: E402
 from crawler.sample.site import SampleSite  # noqa: E402
 from crawler.sources import load_sources  # noqa: E402
 

@@ -45,7 +45,7 @@ from bench.corpus import paragraphs, simplified_sentences  # noqa: E402
 from crawler import archive, reprints  # noqa: E402
 from crawler.clean import Article, prepare_for_archive  # noqa: E402
 from crawler.ingest import file_article  # noqa: E402
-from crawler.normalize import to_simplified  # noqa: E402
+from crawler.clean.normalize import to_simplified  # noqa: E402
 from crawler.workers import default_workers  # noqa: E402
 
 HEADERS = ["来源：吉林日报 发布时间：{date} 字号：大 中 小", "当前位置：首页 > 新闻中心 > 要闻 浏览次数：{n}",

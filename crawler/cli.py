@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from . import settings
-from .clean import Article, RawPage, clean_page
 
 DEFAULT_DB = "archive/news.db"
 DEFAULT_SEEDS = "seeds"
@@ -30,7 +29,7 @@ def cli(verbose: bool) -> None:
 def writing_to(db_path: str, command: str):
     """Hold the archive's lock for `command`; exit 75 naming the holder when another run
     (a crawl, reclean or dedupe) has it."""
-    from .archive import EXIT_LOCKED, ArchiveLocked, archive_lock
+    from .store.lock import EXIT_LOCKED, ArchiveLocked, archive_lock
 
     try:
         with archive_lock(db_path, command):
@@ -57,10 +56,13 @@ def iter_files(paths: tuple[str, ...]):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input file.")
 def clean(paths: tuple[str, ...], as_json: bool) -> None:
     """Clean saved pages (HTML in any charset, or text dumps) without touching the archive."""
+    from .clean.article import Article, clean_page
+    from .items import RawPage
+
     failed = 0
     for path in iter_files(paths):
         try:
-            article = clean_page(RawPage(body=path.read_bytes()))
+            article = clean_page(RawPage(path.read_bytes()))
         except Exception as error:  # noqa: BLE001 - every input gets its line, whatever broke
             failed += 1
             logging.getLogger(__name__).error("%s: %s", path, error)
@@ -70,7 +72,8 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
         if as_json:
             click.echo(article.as_json(str(path)))
         else:
-            click.echo(f"== {path}\n# {article.title or '(no title)'}  {article.date or ''}  {article.source or ''}\n{article.body}\n")
+            click.echo(f"== {path}\n# {article.title or '(no title)'}  {article.date or ''}  {article.source_name or ''}\n"
+                       f"{article.body}\n")
     sys.exit(1 if failed else 0)
 
 
@@ -90,8 +93,8 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | Non
     Exit codes: 0 success; 1 a source is failing (no article links, empty bodies, no dates,
     blocked) or the crawl did not finish; 75 another run (crawl, reclean, dedupe) holds the archive.
     """
-    from .archive import EXIT_LOCKED, ArchiveLocked
-    from .crawl import run_crawl
+    from .fetch.run import run_crawl
+    from .store.lock import EXIT_LOCKED, ArchiveLocked
 
     try:
         code, summary = run_crawl(db_path, list(sources), sample=sample, proxy=proxy, backfill=backfill,
@@ -117,20 +120,21 @@ def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool)
     """
     from tqdm import tqdm
 
-    from .archive import open_archive
+    from .items import Outcome
     from .reclean import reclean as run_reclean
-    from .workers import clean_function, default_workers
+    from .store.schema import open_archive
+    from .workers import default_workers, named_function
 
     with writing_to(db_path, "reclean"):
         db = open_archive(db_path, bulk=True)
         with tqdm(desc="recleaning", unit="page", file=sys.stderr, mininterval=1.0, disable=None) as bar:
             counts = run_reclean(db, Path(seeds_dir), default_workers() if workers is None else workers, everything,
-                                 bar, clean_function(settings.CLEAN_FUNCTION))
+                                 bar, named_function(settings.CLEAN_FUNCTION))
         db.close()
-    cleaned = sum(counts.values()) - counts["failed"]
-    added = sum(counts[key] for key in ("new", "same", "reprint", "revised"))
-    click.echo(f"reclean: {cleaned} cleaned, {counts['changed']} changed, {counts['unchanged']} unchanged, "
-               f"{added} newly filed, {counts['failed']} failed")
+    failed = counts[Outcome.FAILED] + counts[Outcome.EMPTY]
+    added = sum(counts[key] for key in (Outcome.NEW, Outcome.SAME, Outcome.REPRINT, Outcome.REVISED))
+    click.echo(f"reclean: {sum(counts.values()) - failed} cleaned, {counts[Outcome.CHANGED]} changed, "
+               f"{counts[Outcome.UNCHANGED]} unchanged, {added} newly filed, {failed} failed")
 
 
 
@@ -141,7 +145,7 @@ def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool)
 @click.option("--public", is_flag=True, help="Serve read-only for the world: no arbitrary SQL, bounded queries.")
 def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
     """Browse the archive in Datasette (database name: the file name, 'news')."""
-    from .publish import serve_archive
+    from .serve import serve_archive
 
     serve_archive(db_path, host or ("0.0.0.0" if public else "127.0.0.1"), port, public=public)
 
@@ -152,10 +156,10 @@ def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
 @click.option("--seeds", "seeds_dir", default=DEFAULT_SEEDS, show_default=True, help="Folder of saved pages.")
 def demo(port: int, db_path: str, seeds_dir: str) -> None:
     """Crawl the sample sites, clean seeds/ into the archive, then serve it."""
-    ctx = click.get_current_context()
-    from .archive import EXIT_LOCKED, ArchiveLocked
-    from .crawl import run_crawl
+    from .fetch.run import run_crawl
+    from .store.lock import EXIT_LOCKED, ArchiveLocked
 
+    ctx = click.get_current_context()
     try:
         _code, summary = run_crawl(db_path, [], sample=True)
     except ArchiveLocked as error:
@@ -176,8 +180,8 @@ def dedupe(db_path: str, rebuild: bool, workers: int | None) -> None:
     `--rebuild` starts over from the stored bodies, e.g. after changing the parameters)."""
     from tqdm import tqdm
 
-    from .archive import open_archive
-    from .reprints import rebuild as rebuild_clusters
+    from .dedupe.rebuild import rebuild as rebuild_clusters
+    from .store.schema import open_archive
     from .workers import default_workers
 
     with writing_to(db_path, "dedupe"):
@@ -194,8 +198,8 @@ def dedupe(db_path: str, rebuild: bool, workers: int | None) -> None:
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database (for the last run's status).")
 def sources(db_path: str) -> None:
     """List the configured sources and how each fared in the last crawl."""
-    from .archive import last_run_status
     from .sources import load_sources
+    from .store.crawl_state import last_run_status
 
     status = last_run_status(db_path) if Path(db_path).exists() else {}
     for source in load_sources().values():

@@ -1,24 +1,45 @@
-"""What the spider yields: fetched pages, list-page reports and fetch failures."""
+"""What moves between the stages: raw pages, list-page reports, fetch failures, outcomes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+SEED_PREFIX = "seed:"  # the URL of a page that came from the seeds folder: seed:<file name>
 
 
 @dataclass
-class PageItem:
-    """An article page as fetched; cleaning happens in the pipeline, not the spider.
+class RawPage:
+    """A page as bytes, with where it came from: a fetched response (the spider yields it),
+    a stored page (reclean reads it back) or a saved file (`clean`, the seeds folder).
 
-    status 304 means the archived copy is still current (conditional GET, `--refresh`).
+    status 304 means the archived copy is still current (conditional GET, `--refresh`);
+    `parts` are the further pages of an article split over several pages, in order.
     """
 
-    url: str
     body: bytes
-    source: str
-    status: int
-    headers: dict
-    found_as: str = ""  # the link as discovered, before any redirect
-    parts: list = field(default_factory=list)  # further pages of a split article: url, body, status, headers
+    url: str | None = None
+    source: str | None = None  # the source profile the page was fetched for
+    status: int = 200
+    headers: dict = field(default_factory=dict)  # response headers, names lowercase
+    parts: list[RawPage] = field(default_factory=list)
+    found_as: str | None = None  # the link as discovered, before any redirect
+
+    @property
+    def web_url(self) -> str | None:
+        """The page's address on the web; None for a saved file."""
+        return self.url if self.url and self.url.startswith(("http://", "https://")) else None
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @property
+    def is_html(self) -> bool:
+        if self.content_type and "html" in self.content_type.lower():
+            return True
+        head = self.body[:2048].lower()
+        return b"<html" in head or b"<!doctype html" in head or b"<body" in head
 
 
 @dataclass
@@ -39,7 +60,8 @@ class FetchError:
     """A request that produced no page.
 
     kind: 'fetch' (HTTP error, redirect loop, timeout, oversize…), 'blocked' (an anti-bot
-    challenge) or 'gone' (a known article answered 404/410).
+    challenge), 'gone' (a known article answered 404/410), or the kind of page that failed
+    ('list', 'sitemap', 'feed').
     """
 
     url: str
@@ -47,3 +69,21 @@ class FetchError:
     error: str
     kind: str = "fetch"
     found_as: str = ""
+
+
+class Outcome(StrEnum):
+    """What filing a page did (flow.file_page); the crawl counts them in its stats."""
+
+    NEW = "new"  # a new article
+    SAME = "same"  # the article seen before at this URL
+    REPRINT = "reprint"  # the same body as an archived article, at another URL
+    REVISED = "revised"  # a new body at a known URL: the old one is kept as a revision
+    CHANGED = "changed"  # reclean: the article cleaned from this page changed in place
+    UNCHANGED = "unchanged"  # reclean: cleaning gave the same article; crawl: HTTP 304
+    FAILED = "failed"  # the page could not be cleaned
+    EMPTY = "empty"  # the page holds no article text
+
+    @property
+    def filed(self) -> bool:
+        """An article came out of the page."""
+        return self not in (Outcome.EMPTY, Outcome.FAILED)

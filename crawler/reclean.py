@@ -1,23 +1,31 @@
-"""Rerun cleaning over seeds/ and every raw page in the archive, offline and idempotent."""
+"""Rerun cleaning over seeds/ and every raw page in the archive, offline and idempotent.
+
+Each stored page is read back and cleaned in a worker (store/pages.stored_page →
+flow.prepare), and filed by the archive's single writer through the same flow.file_page
+as a crawled page.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 from collections import Counter
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 
 import sqlite_utils
 
-from . import archive
-from .clean import CLEANER_VERSION, Cleaned, RawPage, clean_safely
-from .ingest import file_article
+from .clean.article import CLEANER_VERSION
+from .flow import Cleaned, crashed, file_page, prepare
+from .items import SEED_PREFIX, Outcome, RawPage
 from .sources import load_sources
-from .workers import CleaningPool
+from .store.crawl_state import upsert_sources
+from .store.pages import page_ref, store_page, stored_page
+from .store.schema import path_of
+from .store.writer import BatchWriter
+from .search.index import optimize_index
+from .workers import WorkerPool
 
-logger = logging.getLogger(__name__)
 SEED_SOURCE = "seeds"
 
 
@@ -32,8 +40,8 @@ def import_seeds(db, seeds_dir: Path) -> int:
     files = list(saved_files(seeds_dir)) if seeds_dir.is_dir() else []
     with db.atomic():
         for path in files:
-            url = f"seed:{path.relative_to(seeds_dir).as_posix()}"
-            archive.store_page(db, url, url, SEED_SOURCE, path.read_bytes(), refresh=False)
+            url = SEED_PREFIX + path.relative_to(seeds_dir).as_posix()
+            store_page(db, RawPage(path.read_bytes(), url, SEED_SOURCE), url, refresh=False)
     return len(files)
 
 
@@ -50,88 +58,47 @@ def work_list(db, everything: bool = False) -> list[tuple[int, int | None]]:
     ).fetchall()
 
 
-def stored_pages(db, page_id: int, profiles: dict) -> tuple[RawPage, list[RawPage]]:
-    """A stored page (and the further pages of a split article) as the cleaner takes them."""
-    page = archive.get_row(db, "pages", page_id)
-    profile = profiles.get(page["source"])
-    raw = RawPage(archive.page_body(page), None if page["url"].startswith("seed:") else page["url"],
-                  page["content_type"], profile.selectors if profile else None, profile.charset if profile else None)
-    more = [RawPage(archive.page_body(part), part["url"], part["content_type"], raw.selectors, raw.charset_hint)
-            for part in archive.page_parts(db, page_id)]
-    return raw, more
-
-
 def clean_stored(clean, db_path: str, page_id: int) -> Cleaned:
     """In a worker: read a stored page from the archive and clean it, so the writer neither
     reads nor decompresses nor ships the page (WAL lets the worker read while it writes)."""
     db = sqlite_utils.Database(sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True))
     try:
-        return clean(*stored_pages(db, page_id, _profiles()))
+        return clean(stored_page(db, page_id))
     finally:
         db.close()
 
 
-@lru_cache(maxsize=1)
-def _profiles() -> dict:
-    return load_sources()
-
-
-def file_cleaned(db, page_id: int, article_id: int | None, cleaned: Cleaned) -> str:
-    """Write what cleaning a stored page gave: its article updated in place only if the
-    output changed, or a page without an article filed like a fetched one."""
-    outcome = _file(db, page_id, article_id, cleaned)
-    archive.mark_cleaned(db, page_id, CLEANER_VERSION, outcome)
-    return outcome
-
-
-def _file(db, page_id: int, article_id: int | None, cleaned: Cleaned) -> str:
-    url, canonical, source = db.execute("SELECT url, canonical_url, source FROM pages WHERE id = ?", [page_id]).fetchone()
-    if cleaned.article is None:
-        logger.warning("reclean: %s still fails: %s", url, cleaned.error)
-        return "failed"
-    if article_id is None:
-        outcome, new_id = file_article(db, cleaned.article, source, url, canonical, page_id, cleaned.prepared)
-        db.execute("UPDATE pages SET article_id = ? WHERE id = ?", [new_id, page_id])
-        return outcome
-    record = archive.article_record(cleaned.article, source, CLEANER_VERSION, cleaned.prepared)
-    current = archive.get_row(db, "articles", article_id)
-    if all(current[key] == value for key, value in record.items() if key != "cleaner_version"):
-        return "unchanged"
-    archive.update_article(db, article_id, record, cleaned.prepared)
-    return "changed"
-
-
 def reclean(db, seeds_dir: Path, workers: int = 0, everything: bool = False, bar=None,
-            clean=clean_safely) -> Counter:
+            clean=prepare) -> Counter:
     """Import seeds, then clean the work-list pages in `workers` processes (0: in this one)
-    and write the results in work-list order; counts by outcome. `bar`: a tqdm progress bar."""
+    and write the results in work-list order; counts by outcome. `bar`: a tqdm progress bar;
+    `clean`: the cleaning function (settings.CLEAN_FUNCTION)."""
     import_seeds(db, seeds_dir)
-    profiles = load_sources()
-    archive.upsert_sources(db, profiles.values())
+    upsert_sources(db, load_sources().values())
     work = work_list(db, everything)
     if bar is not None:
         bar.reset(total=len(work))
-    pool = CleaningPool(workers)
-    clean_page_at = partial(clean_stored, clean, archive.path_of(db))
+    pool = WorkerPool(workers, preload=[clean.__module__], crashed=crashed)
+    clean_page_at = partial(clean_stored, clean, path_of(db))
     try:
         counts = asyncio.run(_reclean(db, work, pool, clean_page_at,
                                       bar.update if bar is not None else lambda count: None))
     finally:
         pool.close()
-    if set(counts) - {"unchanged", "failed"}:  # something was written
-        archive.optimize_search_index(db)
+    if set(counts) - {Outcome.UNCHANGED, Outcome.FAILED, Outcome.EMPTY}:  # something was written
+        optimize_index(db)
     return counts
 
 
-async def _reclean(db, work, pool: CleaningPool, clean_page_at, progress) -> Counter:
+async def _reclean(db, work, pool: WorkerPool, clean_page_at, progress) -> Counter:
     """Write each page's result in work-list order through the batch writer (a batch commits
     together, so an interrupted run loses at most one batch)."""
     counts: Counter = Counter()
-    writer = archive.BatchWriter(db)
+    writer = BatchWriter(db)
 
     def write(page_id, article_id, cleaned):
         def into(db):
-            outcome = file_cleaned(db, page_id, article_id, cleaned)
+            outcome = file_page(db, page_ref(db, page_id), cleaned, article_id).outcome
 
             def count() -> None:
                 counts[outcome] += 1

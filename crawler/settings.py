@@ -3,10 +3,9 @@
 import os
 
 BOT_NAME = "newsarchive"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["crawler.fetch.spider"]
 
-# Where the archive lives (DESIGN.md); `newsarchive crawl --db` overrides it.
+# Where the archive lives; `newsarchive crawl --db` overrides it.
 ARCHIVE_DB = os.getenv("NEWSARCHIVE_DB", "archive/news.db")
 # Set by `newsarchive crawl --sample` / `--proxy`: fetch every URL from a replica of the sites.
 REPLICA_PROXY = os.getenv("NEWSARCHIVE_REPLICA_PROXY", "")
@@ -44,26 +43,26 @@ CONCURRENT_ITEMS = 16
 WARN_ON_GENERATOR_RETURN_VALUE = False
 TELNETCONSOLE_ENABLED = False
 
-ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+ITEM_PIPELINES = {"crawler.fetch.pipeline.ArchivePipeline": 300}
 # Cleaning runs in this many worker processes (`newsarchive crawl --workers`); 0 cleans in
 # the crawl's own process. None: one per core.
 CLEANING_WORKERS = int(os.environ["NEWSARCHIVE_WORKERS"]) if os.getenv("NEWSARCHIVE_WORKERS") else None
-# The function that cleans a page, (RawPage, [RawPage]) -> Cleaned; tests swap in one that
-# kills its worker on a marked page.
-CLEAN_FUNCTION = os.getenv("NEWSARCHIVE_CLEAN_FUNCTION", "crawler.clean.clean_safely")
+# The function that cleans a page, RawPage -> flow.Cleaned; tests swap in one that kills
+# its worker on a marked page.
+CLEAN_FUNCTION = os.getenv("NEWSARCHIVE_CLEAN_FUNCTION", "crawler.flow.prepare")
 # Archive writes are committed this many pages at a time (and at least every 2 seconds).
 ARCHIVE_BATCH_SIZE = 64
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
-    "crawler.extensions.PoliteThrottle": 0,  # AutoThrottle with per-host floors and robots Crawl-delay
-    "crawler.extensions.CrawlRunLog": 500,
+    "crawler.fetch.throttle.PoliteThrottle": 0,  # AutoThrottle with per-host floors and robots Crawl-delay
+    "crawler.fetch.runlog.CrawlRunLog": 500,
 }
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.RobotsTxtSlotMiddleware": 90,
-    "crawler.middlewares.AntiBotMiddleware": 585,
+    "crawler.fetch.middlewares.RobotsTxtSlotMiddleware": 90,
+    "crawler.fetch.middlewares.AntiBotMiddleware": 585,
     # After HttpCompressionMiddleware (590) has decompressed, before MetaRefreshMiddleware (580) reads the text.
-    "crawler.middlewares.ProfileCharsetMiddleware": 587,
-    "crawler.middlewares.ReplicaProxyMiddleware": 760,
+    "crawler.fetch.middlewares.CharsetMiddleware": 587,
+    "crawler.fetch.middlewares.ReplicaProxyMiddleware": 760,
 }
 
 LOG_LEVEL = os.getenv("NEWSARCHIVE_LOG_LEVEL", "INFO")

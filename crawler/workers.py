@@ -1,9 +1,10 @@
-"""Cleaning in worker processes, so neither the crawl's reactor nor reclean's writer waits on it.
+"""An ordered pool of worker processes, so neither the crawl's reactor nor an archive writer
+waits on CPU-bound work (cleaning pages for crawl and reclean, signing bodies for dedupe).
 
 Extraction is CPU-bound (tens of ms per page) and holds the GIL, so threads would not help:
-pages go to a ProcessPoolExecutor whose workers come from a forkserver that has already
-imported the cleaner (a replacement worker starts in milliseconds). Results come back to
-the caller, the single writer of the archive.
+jobs go to a ProcessPoolExecutor whose workers come from a forkserver that has already
+imported the caller's modules (a replacement worker starts in milliseconds). Results come
+back to the caller, the single writer of the archive.
 """
 
 from __future__ import annotations
@@ -19,16 +20,13 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from .clean import Cleaned, RawPage, clean_safely
-
 logger = logging.getLogger(__name__)
 
-# The pool's workers are replaced after this many pages each: whatever lxml or a library
+# The pool's workers are replaced after this many jobs each: whatever lxml or a library
 # caches per page cannot pile up over a long crawl.
-PAGES_PER_WORKER = 500
+JOBS_PER_WORKER = 500
 # Jobs handed to the executor at a time, per worker; the rest wait in the event loop.
 IN_FLIGHT_PER_WORKER = 4
-CRASHED = "WorkerCrashed: the cleaning process died on this page"
 
 
 def default_workers() -> int:
@@ -36,15 +34,15 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def clean_function(path: str):
-    """The cleaning function named by a dotted path (setting CLEAN_FUNCTION)."""
+def named_function(path: str):
+    """The function named by a dotted path (setting CLEAN_FUNCTION)."""
     module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)
 
 
-def _executor(workers: int) -> ProcessPoolExecutor:
+def _executor(workers: int, preload: list[str]) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["crawler.clean"])
+    context.set_forkserver_preload(preload)
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),))
 
 
@@ -64,37 +62,34 @@ def _exit_with(owner: int) -> None:
     threading.Thread(target=watch, name="owner-watch", daemon=True).start()
 
 
-class CleaningPool:
-    """`await pool.clean(page, more)` → Cleaned, computed in `workers` processes, or in this
-    one when workers is 0 (the in-process path; both give the same results).
+class WorkerPool:
+    """`await pool.run(label, function, *args)` → function(*args), computed in `workers`
+    processes, or in this one when workers is 0 (the in-process path; both give the same
+    results). `preload`: the modules a new worker imports before its first job.
 
-    Workers are recycled by replacing the whole executor every `recycle_after` pages a
+    Workers are recycled by replacing the whole executor every `recycle_after` jobs a
     worker, once the old one has finished the few jobs it holds (only four per worker are
     handed to it at a time), so the two never run side by side. (The executor's own
     max_tasks_per_child can stop replacing exited workers and hang every queued job:
     CPython gh-115634, unfixed in 3.11 and 3.12.)
 
-    A page that kills its worker (a crash in native code, the OOM killer) breaks the whole
-    executor and fails every page in flight. The pool is replaced, and each of those pages
-    is cleaned again alone in a one-process pool: the page that kills that one too is the
-    culprit, and gets the `crashed` result (a WorkerCrashed Cleaned for pages); the others
-    are cleaned normally.
+    A job that kills its worker (a crash in native code, the OOM killer) breaks the whole
+    executor and fails every job in flight. The pool is replaced, and each of those jobs
+    runs again alone in a one-process pool: the job that kills that one too is the culprit,
+    and gets `crashed(label)` as its result (the default: None); the others run normally.
     """
 
-    def __init__(self, workers: int, clean=clean_safely, recycle_after: int = PAGES_PER_WORKER,
-                 crashed=Cleaned(error=CRASHED)):
+    def __init__(self, workers: int, preload: list[str] = (), crashed=lambda label: None,
+                 recycle_after: int = JOBS_PER_WORKER):
         self.workers = workers
-        self.clean_function = clean
+        self.preload = list(preload)
         self.recycle_after = recycle_after
         self.crashed = crashed
-        self._executor = _executor(workers) if workers else None
+        self._executor = self._new_executor(workers) if workers else None
         self._submitted = 0
         self._in_flight = asyncio.Semaphore(IN_FLIGHT_PER_WORKER * max(workers, 1))
         self._recycling = asyncio.Lock()
         self._alone: asyncio.Lock | None = None
-
-    async def clean(self, page: RawPage, more: list[RawPage] = ()) -> Cleaned:
-        return await self.run(f"cleaning {page.url}", self.clean_function, page, list(more))
 
     async def run(self, label: str, function, *args):
         """`function(*args)`, in a worker; `label` names the job if it kills one."""
@@ -106,7 +101,7 @@ class CleaningPool:
                 return await asyncio.wrap_future(executor.submit(function, *args))
             except BrokenProcessPool:
                 if executor is self._executor:  # the first job to notice replaces the pool
-                    logger.error("a cleaning worker died; restarting the pool and retrying its pages one by one")
+                    logger.error("a worker process died; restarting the pool and retrying its jobs one by one")
                     self._replace_executor()
         return await self._run_alone(label, function, *args)
 
@@ -128,24 +123,27 @@ class CleaningPool:
         async with self._recycling:
             if self._submitted >= self.recycle_after * self.workers:
                 await asyncio.to_thread(self._executor.shutdown)  # its jobs finish, its workers exit
-                self._executor, self._submitted = _executor(self.workers), 0
+                self._executor, self._submitted = self._new_executor(self.workers), 0
             self._submitted += 1
             return self._executor
 
     def _replace_executor(self) -> None:
         """A fresh executor for new jobs after a crash; the broken one is let go."""
-        broken, self._executor, self._submitted = self._executor, _executor(self.workers), 0
+        broken, self._executor, self._submitted = self._executor, self._new_executor(self.workers), 0
         broken.shutdown(wait=False)
 
-    async def _run_alone(self, label: str, function, *args) -> Cleaned:
+    def _new_executor(self, workers: int) -> ProcessPoolExecutor:
+        return _executor(workers, self.preload)
+
+    async def _run_alone(self, label: str, function, *args):
         self._alone = self._alone or asyncio.Lock()
         async with self._alone:
-            executor = _executor(1)
+            executor = self._new_executor(1)
             try:
                 return await asyncio.wrap_future(executor.submit(function, *args))
             except BrokenProcessPool:
                 logger.error("%s kills its worker process", label)
-                return self.crashed
+                return self.crashed(label)
             finally:
                 executor.shutdown(wait=False)
 

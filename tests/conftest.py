@@ -1,22 +1,50 @@
-"""Shared fixtures: the real CLI as a subprocess, a crawled sample archive, free ports."""
+"""Shared fixtures: the real CLI as a subprocess, a crawled sample archive, free ports,
+saved pages of each source (tests/files/<source>/) and an empty archive."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-import time
-import urllib.request
-from contextlib import contextmanager
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
+FILES = ROOT / "tests" / "files"
 NEWSARCHIVE = Path(sys.executable).with_name("newsarchive")
+
+
+def saved_sources() -> list[str]:
+    """The sources with saved pages: a folder each under tests/files/."""
+    return sorted(path.parent.name for path in FILES.glob("*/expected.json"))
+
+
+def saved(source: str) -> dict:
+    """A source's expected.json: the URLs and content types of its saved pages and what
+    the spider and the cleaner should find in them."""
+    return json.loads((FILES / source / "expected.json").read_text(encoding="utf-8"))
+
+
+def saved_page(source: str, name: str) -> bytes:
+    return (FILES / source / name).read_bytes()
+
+
+@pytest.fixture
+def fresh_db(tmp_path):
+    """An empty archive, opened as a crawl or reclean opens it."""
+    from crawler.store.schema import open_archive
+
+    db = open_archive(tmp_path / "news.db")
+    yield db
+    db.close()
 
 
 def run_cli(*args: str, check: bool = True, timeout: int = 300, env: dict | None = None) -> subprocess.CompletedProcess:

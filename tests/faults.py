@@ -10,20 +10,20 @@ import os
 import signal
 import time
 
-from crawler.clean import clean_safely
+from crawler.flow import prepare
 
 DEADLY_PAGE = "a2b4c6d8-1e3f-4a5b-9c7d-0e1f2a3b4c5d"  # a jl.cri.cn replica article
 
 
-def clean_or_die(page, more=()):
+def clean_or_die(page):
     """Clean, except that the deadly page kills its process, as the OOM killer or a crash
     in native code would."""
     if page.url and DEADLY_PAGE in page.url:
         os.kill(os.getpid(), signal.SIGKILL)
-    return clean_safely(page, more)
+    return prepare(page)
 
 
-def clean_slowly(page, more=()):
+def clean_slowly(page):
     """Clean, taking long enough per page for a test to interrupt the run."""
     time.sleep(0.25)
-    return clean_safely(page, more)
+    return prepare(page)

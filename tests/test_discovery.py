@@ -5,9 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from scrapy.http import HtmlResponse
 
-from crawler.spiders.news import continuation_urls, feed_links, whole_article_url
+from crawler.fetch.discovery import continuation_urls, feed_links, whole_article_url
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 <item><title>a</title><link>http://jl.people.com.cn/n2/2023/0921/c349771-40554012.html</link></item>
@@ -17,8 +16,9 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/
 <entry><title>a</title><link href="https://www.jl.gov.cn/yaowen/202304/t20230412_2991234.html"/></entry></feed>"""
 
 
-def html(url: str, body: str) -> HtmlResponse:
-    return HtmlResponse(url, body=body.encode("utf-8"), encoding="utf-8")
+def html(url: str, body: str) -> tuple[str, str]:
+    """A page's text and URL, as discovery's functions take them."""
+    return body, url
 
 
 def test_feed_links_from_rss_and_atom():
@@ -31,27 +31,27 @@ def test_feed_links_from_rss_and_atom():
 def test_trs_article_pages_from_create_page_html():
     page = html("https://www.jl.gov.cn/yaowen/202307/t20230715_3031208.html",
                 '<script>createPageHTML(3, 0, "t20230715_3031208", "html");</script>')
-    assert continuation_urls(page) == ["https://www.jl.gov.cn/yaowen/202307/t20230715_3031208_1.html",
+    assert continuation_urls(*page) == ["https://www.jl.gov.cn/yaowen/202307/t20230715_3031208_1.html",
                                        "https://www.jl.gov.cn/yaowen/202307/t20230715_3031208_2.html"]
     single = html("https://www.shanxi.gov.cn/yw/t20190918_693227.shtml",
                   '<script>createPageHTML(1,0,"t20190918_693227","shtml")</script>')  # one page: nothing more
-    assert continuation_urls(single) == []
+    assert continuation_urls(*single) == []
 
 
 def test_people_article_pages_from_page_links():
     page = html("http://jl.people.com.cn/n2/2023/0921/c349771-40554012.html",
                 '<div class="zdfy"><a href="c349771-40554012-3.html">【3】</a><a href="c349771-40554012.html">【1】</a>'
                 '<a href="c349771-40554012-2.html">【2】</a><a href="c349771-40999999-2.html">other</a></div>')
-    assert continuation_urls(page) == ["http://jl.people.com.cn/n2/2023/0921/c349771-40554012-2.html",
+    assert continuation_urls(*page) == ["http://jl.people.com.cn/n2/2023/0921/c349771-40554012-2.html",
                                        "http://jl.people.com.cn/n2/2023/0921/c349771-40554012-3.html"]
 
 
 def test_cri_all_in_one_url():
     page = html("https://jl.cri.cn/20190709/7c8d1e46-5a2b-4e0f-9b1c-2f3a4b5c6d7e.html",
                 """<div id="abody" pagedata='{"allUrl":"/20190709/7c8d1e46-5a2b-4e0f-9b1c-2f3a4b5c6d7e_all.html"}'></div>""")
-    assert whole_article_url(page) == "https://jl.cri.cn/20190709/7c8d1e46-5a2b-4e0f-9b1c-2f3a4b5c6d7e_all.html"
-    assert whole_article_url(html(page.url, """<div id="abody" pagedata='{"allUrl":""}'></div>""")) is None
-    assert whole_article_url(html(page.url, """<div id="abody" pagedata='not json'></div>""")) is None
+    assert whole_article_url(*page) == "https://jl.cri.cn/20190709/7c8d1e46-5a2b-4e0f-9b1c-2f3a4b5c6d7e_all.html"
+    assert whole_article_url(*html(page[1], """<div id="abody" pagedata='{"allUrl":""}'></div>""")) is None
+    assert whole_article_url(*html(page[1], """<div id="abody" pagedata='not json'></div>""")) is None
 
 
 @pytest.mark.parametrize("url, last_words", [

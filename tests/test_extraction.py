@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.boilerplate import paired_fields
-from crawler.clean import RawPage, clean_page
-from crawler.density import best_container
-from crawler.extract import _arbitrate, _parse, containment
+from crawler.clean.lines import paired_fields
+from crawler.clean.article import clean_page
+from crawler.items import RawPage
+from crawler.clean.density import best_container
+from crawler.clean.extract import _arbitrate, containment
+from crawler.clean.markup import parse_html
 
 ARTICLE = [
     "近日,省政府办公厅印发《关于支持民营经济高质量发展的若干措施》,从市场准入、要素保障、融资支持等方面提出26条具体举措。",
@@ -31,7 +33,7 @@ def page(title_tag: str, headline: str, extra_head: str = "", meta_block: str = 
 
 
 def test_densest_container_is_the_article_not_the_lists():
-    tree = _parse(page("标题", "标题").decode())
+    tree = parse_html(page("标题", "标题").decode())
     assert best_container(tree).get("class") == "article-text"
 
 
@@ -84,9 +86,9 @@ def test_article_after_a_stray_end_of_document():
 
 @pytest.mark.parametrize("meta_block, expected", [
     ('<div class="info">2023-07-15 09:00 来源:吉林日报 作者:张雅静</div>',
-     {"date": "2023-07-15T09:00:00+08:00", "source": "吉林日报", "author": "张雅静"}),
-    ('<div>2023-07-15 09:00:00</div><div>吉林日报</div>', {"source": "吉林日报"}),
-    ('<div><span>来源:</span></div><div>新华网</div><div>【编辑:王宁】</div>', {"source": "新华网", "editor": "王宁"}),
+     {"date": "2023-07-15T09:00:00+08:00", "source_name": "吉林日报", "author": "张雅静"}),
+    ('<div>2023-07-15 09:00:00</div><div>吉林日报</div>', {"source_name": "吉林日报"}),
+    ('<div><span>来源:</span></div><div>新华网</div><div>【编辑:王宁】</div>', {"source_name": "新华网", "editor": "王宁"}),
     ('<div>执笔/叨叨、李四</div>', {"author": "叨叨 李四"}),
 ])
 def test_metadata_printed_around_the_headline(meta_block, expected):

@@ -15,7 +15,7 @@ from conftest import NEWSARCHIVE, ROOT, run_cli
 from crawler.sample.server import SampleServer
 from crawler.sample.site import Page, SampleSite
 from crawler.sources import load_sources
-from crawler.spiders.news import start_url
+from crawler.fetch.discovery import start_url
 
 WINE = "jl.cri.cn/n/20200618/e5f6a7b8-2c3d-4e5f-8a9b-1c2d3e4f5a6b.html"
 CHALLENGE_412 = Page(412, {"Content-Type": "text/html"}, b'<html><script>$_ts=window["$_ts"];$_ts.nsd=1;</script></html>')
@@ -113,7 +113,7 @@ def test_robots_crawl_delay_is_the_scheduled_delay(tmp_path):
 
 
 def test_profile_delay_is_the_floor_for_real_crawls():
-    from crawler.crawl import crawl_settings
+    from crawler.fetch.run import crawl_settings
 
     slots = crawl_settings("archive/news.db", proxy=None).getdict("DOWNLOAD_SLOTS")
     assert slots["www.jl.gov.cn"] == {"delay": 2.0, "concurrency": 1}

@@ -6,7 +6,8 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from crawler.middlewares import ProfileCharsetMiddleware, replaced
+from crawler.clean.decode import decode
+from crawler.fetch.middlewares import CharsetMiddleware, replaced
 from crawler.sources import load_sources
 
 LIST = "<html><head><title>吉网原创</title></head><body><a href='/jwyc/202304/3812456.html'>长春新区加快建设</a></body></html>"
@@ -14,7 +15,7 @@ LIST = "<html><head><title>吉网原创</title></head><body><a href='/jwyc/20230
 
 @pytest.fixture
 def middleware():
-    return ProfileCharsetMiddleware(load_sources())
+    return CharsetMiddleware(load_sources())
 
 
 def response(html: str, charset: str = "gbk", content_type: str = "text/html") -> HtmlResponse:
@@ -34,18 +35,28 @@ def test_a_page_that_declares_no_charset_is_read_in_the_profiles(middleware):
     assert read.body == undeclared.body  # the archived bytes stay as fetched
 
 
-@pytest.mark.parametrize("declared", [
-    response(LIST.replace("<head>", "<head><meta charset='utf-8'>"), "utf-8"),
-    response(LIST, "utf-8", "text/html; charset=utf-8"),
-    response("\ufeff" + LIST, "utf-8"),
+@pytest.mark.parametrize("declared, charset", [
+    (response(LIST.replace("<head>", "<head><meta charset='utf-8'>"), "utf-8"), "utf-8"),
+    (response(LIST, "utf-8", "text/html; charset=utf-8"), "utf-8"),
+    (response("\ufeff" + LIST, "utf-8"), "utf-8"),
+    (response(LIST, "gbk", "text/html; charset=GB2312"), "gb18030"),  # GB2312 widened to what sites send
 ])
-def test_a_declared_charset_is_left_to_scrapy(middleware, declared):
-    assert middleware.process_response(cnjiwang(), declared) is declared
+def test_a_declared_charset_is_read_as_the_cleaner_reads_it(middleware, declared, charset):
+    read = middleware.process_response(cnjiwang(), declared)
+    assert read.encoding == charset and "长春新区加快建设" in read.text
 
 
-def test_requests_of_no_source_are_left_alone(middleware):
-    page = response(LIST)
-    assert middleware.process_response(Request("http://news.cnjiwang.com/robots.txt"), page) is page
+def test_a_page_mislabelled_gb2312_that_is_utf8_gives_the_spider_the_cleaners_text(middleware):
+    """One decision for both: Scrapy alone would follow the label and garble the text."""
+    mislabelled = response(LIST, "utf-8", "text/html; charset=GB2312")
+    read = middleware.process_response(cnjiwang(), mislabelled)
+    assert read.text == decode(mislabelled.body, "text/html; charset=GB2312")[0]
+    assert "长春新区加快建设" in read.text
+
+
+def test_requests_of_no_source_are_read_without_a_profile_hint(middleware):
+    page = response(LIST, "utf-8")
+    assert middleware.process_response(Request("http://news.cnjiwang.com/robots.txt"), page).encoding == "utf-8"
 
 
 def test_a_replaced_response_keeps_everything_but_the_change():

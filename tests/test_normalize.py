@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.decode import DecodeError, decode
-from crawler.normalize import canonical_url, detect_script, halfwidth, iso_date, join_names, to_simplified
+from crawler.clean.decode import DecodeError, decode
+from crawler.clean.normalize import canonical_url, detect_script, halfwidth, iso_date, join_names, to_simplified
 from crawler.search import bigrams, fts_query
 
 

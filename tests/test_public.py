@@ -8,8 +8,9 @@ import urllib.request
 import pytest
 
 from conftest import served
-from crawler import archive
-from crawler.ingest import Fetched, ingest
+from crawler.flow import archive_fetched, prepare
+from crawler.items import RawPage
+from crawler.store.schema import open_archive
 
 HOSTILE = ("<html><head><title>x</title></head><body><h1>吉林新闻<script>alert('t')</script></h1>"
            "<div class='TRS_Editor'><p>正文第一段,内容足够长,用来检验页面是否把脚本当成文字显示。</p>"
@@ -19,9 +20,10 @@ HOSTILE = ("<html><head><title>x</title></head><body><h1>吉林新闻<script>ale
 @pytest.fixture(scope="module")
 def public_site(tmp_path_factory):
     db_path = tmp_path_factory.mktemp("public") / "news.db"
-    db = archive.open_archive(db_path)
-    ingest(db, Fetched("https://www.jl.gov.cn/yaowen/202301/t20230101_1.html", HOSTILE.encode(), "jl_gov_yaowen",
-                       headers={"content-type": "text/html; charset=utf-8"}, selectors={"body": "div.TRS_Editor"}))
+    db = open_archive(db_path)
+    page = RawPage(HOSTILE.encode(), "https://www.jl.gov.cn/yaowen/202301/t20230101_1.html", "jl_gov_yaowen",
+                   headers={"content-type": "text/html; charset=utf-8"})
+    archive_fetched(db, page, prepare(page))
     db.close()
     with served(db_path, "--public", "--host", "127.0.0.1") as base:
         yield base

@@ -78,14 +78,17 @@ def test_an_older_cleaner_version_with_the_same_output_is_not_rewritten(archive_
 
 
 def test_search_index_follows_reclean(archive_copy):
-    from crawler import archive
     from crawler.search import fts_query
+    from crawler.store.articles import ArchiveKeys, update_article
+    from crawler.store.schema import open_archive
 
-    db = archive.open_archive(archive_copy)
+    db = open_archive(archive_copy)
     url = "https://jl.cri.cn/n/20200618/e5f6a7b8-2c3d-4e5f-8a9b-1c2d3e4f5a6b.html"
-    article_id = db.execute("SELECT id FROM articles WHERE url = ?", [url]).fetchone()[0]
+    article_id, title = db.execute("SELECT id, title FROM articles WHERE url = ?", [url]).fetchone()
+    old_body = "旧版清洗留下的一句话。"
     with db.atomic():  # what an older cleaner might have stored
-        archive.update_article(db, article_id, {"body": "旧版清洗留下的一句话。", "cleaner_version": "old"})
+        update_article(db, article_id, {"title": title, "body": old_body, "cleaner_version": "old"},
+                       ArchiveKeys.of(title, old_body))
         db.execute(OLDER_CLEANER)
     hits = "SELECT count(*) FROM articles_fts WHERE rowid = ? AND articles_fts MATCH ?"
     assert db.execute(hits, [article_id, fts_query("旧版清洗")]).fetchone()[0] == 1

@@ -12,8 +12,11 @@ import pytest
 import yaml
 from conftest import ROOT, run_cli
 
-from crawler import archive, reprints
-from crawler.normalize import to_simplified
+from crawler.clean.normalize import to_simplified
+from crawler.dedupe import rebuild as rebuilding
+from crawler.dedupe.minhash import SAME_STORY, SIGNATURE_SCHEME
+from crawler.store.articles import ArchiveKeys, insert_article, update_article
+from crawler.store.schema import open_archive
 
 ARTICLES = {a["id"]: a for a in yaml.safe_load((ROOT / "crawler" / "sample" / "articles.yml").read_text(encoding="utf-8"))}
 STOCK = "坚持以新时代中国特色社会主义思想为指导，推动高质量发展，持续优化营商环境，奋力谱写吉林振兴新篇章。"
@@ -26,10 +29,19 @@ def seed_body() -> list[str]:
 
 def store(db, body: list[str], number: int, site: str = "example.gov.cn", date: str = "2023-04-12") -> int:
     text = "\n".join(body)
+    keys = ArchiveKeys.of(body[0][:20], text)
     record = {"title": body[0][:20], "date": date, "month": date[:7], "body": text, "source": "bench",
-              "body_hash": reprints.body_hash(text), "cleaner_version": "test"}
+              "body_hash": keys.body_hash, "cleaner_version": "test"}
     with db.atomic():
-        return archive.insert_article(db, record, f"https://{site}/{number}.html", site, None)
+        return insert_article(db, record, keys, f"https://{site}/{number}.html", site, None)
+
+
+def rewrite(db, article_id: int, body: list[str]) -> None:
+    """Give an article another body, as a reclean or a revision does."""
+    title, text = db["articles"].get(article_id)["title"], "\n".join(body)
+    keys = ArchiveKeys.of(title, text)
+    with db.atomic():
+        update_article(db, article_id, {"title": title, "body": text, "body_hash": keys.body_hash}, keys)
 
 
 def cluster_of(db, article_id: int) -> int:
@@ -38,7 +50,7 @@ def cluster_of(db, article_id: int) -> int:
 
 @pytest.fixture
 def db(tmp_path):
-    return archive.open_archive(tmp_path / "news.db")
+    return open_archive(tmp_path / "news.db")
 
 
 def test_copies_with_chrome_a_trimmed_paragraph_or_traditional_script_join_the_original(db):
@@ -54,7 +66,7 @@ def test_copies_with_chrome_a_trimmed_paragraph_or_traditional_script_join_the_o
     assert [cluster_of(db, copy) for copy in copies] == [original] * 4
     cluster = db["clusters"].get(original)
     assert cluster["articles"] == 5 and cluster["sites"] == 5 and cluster["original_id"] == original
-    assert all(reprints.SAME_STORY <= db["articles"].get(copy)["similarity"] <= 1 for copy in copies)
+    assert all(SAME_STORY <= db["articles"].get(copy)["similarity"] <= 1 for copy in copies)
 
 
 def test_different_stories_on_one_topic_stay_apart(db):
@@ -74,14 +86,12 @@ def test_cluster_ids_stay_across_inserts_revisions_and_rebuilds(db):
     assert cluster_of(db, copy) == original
     later = store(db, body + ["（责任编辑：刘畅）"], 4, "site4.example.cn")  # matches both copies: joins, ids unchanged
     assert cluster_of(db, later) == original and cluster_of(db, copy) == original
-    with db.atomic():  # a reclean or revision changes a copy's body a little: it stays
-        archive.update_article(db, copy, {"body": "\n".join(body[2:])})
+    rewrite(db, copy, body[2:])  # a reclean or revision changes a copy's body a little: it stays
     assert cluster_of(db, copy) == original
-    with db.atomic():  # replaced by a different story: it leaves for a cluster of its own
-        archive.update_article(db, later, {"body": "\n".join(ARTICLES["q1-foreign-trade"]["paragraphs"])})
+    rewrite(db, later, ARTICLES["q1-foreign-trade"]["paragraphs"])  # a different story: a cluster of its own
     assert cluster_of(db, later) == later and db["clusters"].get(original)["articles"] == 2
     before = db.execute("SELECT id, cluster_id FROM articles ORDER BY id").fetchall()
-    reprints.rebuild(db)
+    rebuilding.rebuild(db)
     assert db.execute("SELECT id, cluster_id FROM articles ORDER BY id").fetchall() == before
     assert cluster_of(db, unrelated) == unrelated
 
@@ -89,8 +99,8 @@ def test_cluster_ids_stay_across_inserts_revisions_and_rebuilds(db):
 def test_rebuild_in_worker_processes_gives_the_clusters_of_a_rebuild_in_one(served_archive, tmp_path, monkeypatch):
     """The sample crawl plus the seeds: the archive whose seed copies join crawled stories."""
     shutil.copy(served_archive[1], tmp_path / "news.db")
-    db = archive.open_archive(tmp_path / "news.db")
-    reprints.rebuild(db, workers=0)
+    db = open_archive(tmp_path / "news.db")
+    rebuilding.rebuild(db, workers=0)
 
     def state():
         return (db.execute("SELECT id, cluster_id, similarity FROM articles ORDER BY id").fetchall(),
@@ -99,9 +109,9 @@ def test_rebuild_in_worker_processes_gives_the_clusters_of_a_rebuild_in_one(serv
 
     in_one = state()
     assert len(in_one[0]) > 10 and any(articles > 1 for _id, _original, _title, _date, articles, *_ in in_one[1])
-    monkeypatch.setattr(reprints, "REBUILD_CHUNK", 3)  # many jobs, results placed in order
+    monkeypatch.setattr(rebuilding, "REBUILD_CHUNK", 3)  # many jobs, results placed in order
     counted = []
-    reprints.rebuild(db, counted.append, workers=2)
+    rebuilding.rebuild(db, counted.append, workers=2)
     assert state() == in_one
     assert sum(counted) == len(in_one[0])
 
@@ -124,18 +134,18 @@ def test_signatures_of_an_older_scheme_ask_for_a_rebuild(archive_copy, tmp_path)
     run_cli("dedupe", "--rebuild", "--db", str(archive_copy))
     assert "dedupe --rebuild" not in run_cli(*reclean).stderr
     stamped = sqlite3.connect(archive_copy).execute("SELECT value FROM archive_meta").fetchall()
-    assert stamped == [(reprints.SIGNATURE_SCHEME,)]
+    assert stamped == [(SIGNATURE_SCHEME,)]
 
 
 def test_an_interrupted_rebuild_asks_for_another(archive_copy, tmp_path, monkeypatch):
-    db = archive.open_archive(archive_copy)
-    monkeypatch.setattr(reprints, "REBUILD_CHUNK", 3)
+    db = open_archive(archive_copy)
+    monkeypatch.setattr(rebuilding, "REBUILD_CHUNK", 3)
 
     def interrupt(count):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        reprints.rebuild(db, interrupt, workers=0)
+        rebuilding.rebuild(db, interrupt, workers=0)
     assert db.execute("SELECT count(*) FROM articles WHERE cluster_id IS NULL").fetchone()[0] > 0
     db.close()
     reclean = ("reclean", "--db", str(archive_copy), "--seeds", str(tmp_path))

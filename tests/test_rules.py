@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.rules import LINE_RULES, date_in_url, match_line
+from crawler.clean.rules import LINE_RULES, date_in_url, match_line
 
 
 def test_every_rule_says_where_it_was_seen():

@@ -116,7 +116,7 @@ def test_reprinted_article_page_lists_its_urls_and_sites(site):
 
 
 def test_binds_loopback_only_by_default():
-    from crawler.publish import datasette_args
+    from crawler.serve import datasette_args
 
     args = datasette_args("archive/news.db", "127.0.0.1", 8001)
     assert args[args.index("--host") + 1] == "127.0.0.1"

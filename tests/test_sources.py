@@ -9,7 +9,7 @@ import pytest
 
 from crawler.sample.site import SampleSite
 from crawler.sources import ProfileError, load_sources, parse_profile
-from crawler.spiders.news import pager_urls, start_url
+from crawler.fetch.discovery import pager_urls, start_url
 
 GOOD = {"name": "x_news", "title": "X", "site": "x.gov.cn", "family": "trs",
         "start_urls": ["https://x.gov.cn/news/index.html"], "article_pattern": r"/t\d{8}_\d+\.html$"}

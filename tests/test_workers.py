@@ -13,7 +13,7 @@ import time
 from conftest import NEWSARCHIVE, ROOT, SEEDS, run_cli
 
 from crawler.reclean import work_list
-from crawler.workers import CleaningPool
+from crawler.workers import WorkerPool
 
 TESTS = str(ROOT / "tests")
 FAULTS = {"PYTHONPATH": TESTS}
@@ -145,7 +145,7 @@ def test_workers_are_recycled_and_every_job_still_finishes():
     """Recycling by the executor's own max_tasks_per_child hangs once a worker reaches its
     limit with jobs queued (CPython gh-115634); the pool replaces whole executors instead."""
     async def run_jobs() -> list[int]:
-        pool = CleaningPool(2, recycle_after=3)
+        pool = WorkerPool(2, recycle_after=3)
         try:
             return await asyncio.wait_for(asyncio.gather(*(pool.run(str(job), os.getpid) for job in range(40))), 120)
         finally:

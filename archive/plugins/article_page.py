@@ -2,10 +2,10 @@
 the other copies of the story and how this one differs from the original), and a robots.txt
 that keeps crawlers out of the archive."""
 
+import difflib
+
 from datasette import hookimpl
 from datasette.utils.asgi import Response
-
-from crawler.reprints import paragraph_diff
 
 
 @hookimpl
@@ -53,3 +53,10 @@ def register_routes():
 
 async def robots_txt():
     return Response.text("User-agent: *\nDisallow: /\n")
+
+
+def paragraph_diff(original: str, copy: str) -> list[tuple[str, str]]:
+    """(sign, paragraph) for the paragraphs a copy adds ('+') or drops ('-') against the
+    original; unchanged ones are left out."""
+    lines = difflib.ndiff((original or "").split("\n"), (copy or "").split("\n"))
+    return [(line[0], line[2:]) for line in lines if line[:1] in "+-" and line[2:].strip()]

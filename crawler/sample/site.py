@@ -17,7 +17,7 @@ import jinja2
 import opencc
 import yaml
 
-from ..normalize import to_simplified
+from ..clean.normalize import to_simplified
 
 HERE = Path(__file__).parent
 SEEDS_DIR = HERE.parents[1] / "seeds"

@@ -1,0 +1,178 @@
+"""Find the article in an HTML page: metadata, body lines and caption candidates.
+
+Order of trust: a source profile's selectors, then the meta tags that Chinese government
+sites must carry (ArticleTitle/PubDate/ContentSource) and the Baidu-news ids that many news
+CMSs print, then trafilatura for the body and whatever metadata is still missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from copy import deepcopy
+from dataclasses import dataclass, field
+
+import htmldate
+import trafilatura
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from .captions import caption_hints
+from .density import best_container, prose_weight
+from .headline import headline
+from .markup import parse_html, render_lines
+from .normalize import collapse_spaces
+
+logger = logging.getLogger(__name__)
+
+# <meta name=…> and <meta property=…> that carry article metadata, by trust.
+META_FIELDS = {
+    "title": ["ArticleTitle"],
+    "date": ["PubDate", "article:published_time"],
+    "source": ["ContentSource"],
+    # Weaker hints, used only when the page itself prints nothing better: often a date
+    # without its time, or a CMS user rather than the byline.
+    "late_date": ["publishdate", "pubdate", "publish_time", "publishtime", "firstpublishedtime",
+                  "og:release_date", "article:published", "weibo:article:create_at"],
+    "late_author": ["author", "article:author"],
+}
+# Element ids that news CMSs print for Baidu News's crawler around the date, 来源, author and
+# editor (cnjiwang, china.com.cn and many city portals).
+BAIDU_IDS = {"date": "pubtime_baidu", "source": "source_baidu", "author": "author_baidu", "editor": "editor_baidu"}
+_BAIDU_ELEMENTS = etree.XPath("//*[@id='pubtime_baidu' or @id='source_baidu' or @id='author_baidu' or @id='editor_baidu']")
+MIN_PROSE = 10  # sentence marks: below this trafilatura found no article
+
+
+@dataclass
+class Extracted:
+    """What an HTML page holds: its tree, metadata fields, body lines and caption candidates."""
+
+    tree: object = None
+    fields: dict[str, str] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+    caption_hints: frozenset[str] = frozenset()
+
+    def page_lines(self) -> list[str]:
+        """Every line of the page (for metadata printed outside the body)."""
+        return render_lines(self.tree.body if self.tree.find("body") is not None else self.tree)
+
+    def markup_date(self) -> str | None:
+        """htmldate (time elements, JSON-LD, date attributes, scripts): the last resort, for
+        pages whose text, meta tags and URL name no date."""
+        quick = htmldate.find_date(deepcopy(self.tree), extensive_search=False, original_date=True)
+        return quick or htmldate.find_date(deepcopy(self.tree), extensive_search=True, original_date=True)
+
+
+def extract_html(text: str, url: str | None = None, selectors: dict | None = None) -> Extracted:
+    """Split an HTML page into metadata fields, body lines and caption candidates."""
+    tree = parse_html(text)
+    selectors = selectors or {}
+    extracted = Extracted(tree=tree, fields=_meta_fields(tree))
+    for name in ("title", "subtitle", "date", "source", "author", "editor"):
+        value = _select_text(tree, selectors.get(name))
+        if value:
+            extracted.fields[name] = value
+    extracted.caption_hints = caption_hints(tree)
+    body = _select_one(tree, selectors.get("body"))
+    skip = _selector_list(selectors.get("exclude"))
+    if body is not None:
+        extracted.lines = render_lines(body, skip)
+        if "title" not in extracted.fields:
+            extracted.fields["title"] = headline(tree, body) or ""
+    else:
+        if selectors.get("body"):
+            # Templates change silently: say so, then extract generically.
+            logger.warning("body selector %r matched nothing on %s; using generic extraction", selectors["body"], url)
+        _with_trafilatura(tree, url, extracted)
+    extracted.fields = {name: value for name, value in extracted.fields.items() if value}
+    return extracted
+
+
+def _with_trafilatura(tree, url, extracted: Extracted) -> None:
+    """Body from trafilatura or from the densest container, whichever reads better."""
+    container = best_container(tree)
+    dense_lines = render_lines(container) if container is not None else []
+    document = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
+        include_images=False, deduplicate=False,
+    )
+    trafilatura_lines = (document.text or "").splitlines() if document is not None else []
+    extracted.lines = _arbitrate(trafilatura_lines, dense_lines)
+    extracted.fields.setdefault("title", headline(tree, container))
+
+
+def _arbitrate(extracted: list[str], dense: list[str]) -> list[str]:
+    """Choose between trafilatura's lines and the densest container's.
+
+    The container wins when it is (nearly) a subset of what trafilatura found and keeps at
+    least 40 % of its prose — trafilatura tends to take in comment notices and lists around
+    the article — or when trafilatura found next to no prose at all. When the two disagree,
+    trafilatura wins: the densest block was then some other dense list.
+    """
+    dense_weight = sum(prose_weight(line) for line in dense)
+    extracted_weight = sum(prose_weight(line) for line in extracted)
+    if dense_weight == 0:
+        return extracted
+    if extracted_weight < MIN_PROSE and dense_weight > 2 * extracted_weight:
+        return dense
+    if dense_weight >= 0.4 * extracted_weight and containment(dense, extracted) >= 0.8:
+        return dense
+    return extracted
+
+
+def containment(inner: list[str], outer: list[str]) -> float:
+    """Share of the character bigrams of `inner` that also occur in `outer`."""
+    inner_grams, outer_grams = _bigrams(inner), _bigrams(outer)
+    return sum((inner_grams & outer_grams).values()) / max(1, sum(inner_grams.values()))
+
+
+def _bigrams(lines: list[str]) -> Counter:
+    text = re.sub(r"\s+", "", "".join(lines))
+    return Counter(text[i:i + 2] for i in range(len(text) - 1))
+
+
+def _meta_fields(tree) -> dict[str, str]:
+    found: dict[str, str] = {}
+    metas = {}
+    for meta in tree.iter("meta"):
+        key = meta.get("name") or meta.get("property")
+        if key and meta.get("content"):
+            metas.setdefault(key.lower(), meta.get("content").strip())
+    for name, keys in META_FIELDS.items():
+        for key in keys:
+            if metas.get(key.lower()):
+                found[name] = metas[key.lower()]
+                break
+    by_id = {element.get("id"): element for element in _BAIDU_ELEMENTS(tree)}
+    for name, element_id in BAIDU_IDS.items():
+        text = collapse_spaces(by_id[element_id].text_content()) if element_id in by_id else ""
+        if text:
+            found[name] = text
+    return found
+
+
+def _selector_list(css: str | list | None) -> list[CSSSelector]:
+    if not css:
+        return []
+    return [CSSSelector(item) for item in ([css] if isinstance(css, str) else css)]
+
+
+def _select_one(tree, css):
+    for selector in _selector_list(css):
+        found = selector(tree)
+        if found:
+            return found[0]
+    return None
+
+
+def _select_text(tree, css) -> str | None:
+    """Text of every element the first matching selector finds, space-joined
+    (a group like '#aeditor, #aeditor2' gathers both editor spans)."""
+    for selector in _selector_list(css):
+        texts = [collapse_spaces(found.text_content()) for found in selector(tree)]
+        if any(texts):
+            return " ".join(text for text in texts if text)
+    return None
+
+

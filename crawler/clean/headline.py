@@ -1,0 +1,50 @@
+"""The headline of an HTML page, from its headings, its <title> and the article's place."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from .normalize import collapse_spaces, halfwidth
+
+_TITLE_ELEMENTS = CSSSelector("h1, h2, h3, [class*=title], [id*=title], [class*=Title], [id*=Title]")
+# Separators before a site suffix: '标题_网站', '标题 | 网站', '标题-频道-网站' (a hyphen only
+# when short segments follow it to the end, so hyphens inside a headline stay).
+TITLE_SEPARATORS = re.compile(r"\s*(?:_+|\||--+|\s-\s|-(?=[^-]{2,12}(?:-[^-]{2,12})*$)|–|—(?!—))\s*")
+_HEADINGS_BEFORE = etree.XPath("preceding::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]")
+
+
+def headline(tree, article=None) -> str | None:
+    """The headline: the longest heading (or og:title, or element whose class/id says
+    'title') that the page's <title> contains; else the single <h1>; else the <title>
+    without its site suffix ('标题_网站', '标题-频道-网站'); else the heading right above the
+    `article` element; else the whole <title>."""
+    page_title = collapse_spaces(tree.findtext(".//title") or "")
+    candidates = [collapse_spaces(element.text_content()) for element in _TITLE_ELEMENTS(tree)]
+    candidates += [meta.get("content", "") for meta in tree.iter("meta") if meta.get("property") == "og:title"]
+    squeezed = _squeeze(page_title)
+    inside = [text for text in candidates if 4 <= len(text) <= 100 and _squeeze(text) in squeezed]
+    if inside:
+        return max(inside, key=len)
+    headings = [text for text in (collapse_spaces(h.text_content()) for h in tree.iter("h1")) if text]
+    if len(headings) == 1:
+        return headings[0]
+    segments = [part for part in TITLE_SEPARATORS.split(page_title) if part]
+    if segments and len(segments[0]) >= 6:
+        return segments[0]
+    return _heading_above(article) or page_title or None
+
+
+def _heading_above(article) -> str | None:
+    """The heading right before the article element, for a <title> that names only the
+    column and the site ('新闻动态--中国地理学会官网' over an <h5> headline, as a learned
+    society's news page prints it)."""
+    headings = _HEADINGS_BEFORE(article) if article is not None else []
+    text = collapse_spaces(headings[-1].text_content()) if headings else ""
+    return text if 6 <= len(text) <= 100 else None
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", halfwidth(text))

@@ -1,0 +1,61 @@
+"""HTML in, a tree and its text as lines out: the parsing every extraction step shares."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+BLOCK_TAGS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 table tr td th section article header footer "
+    "blockquote figure figcaption pre dd dt dl center founder-content".split()
+)
+SKIP_TAGS = frozenset("script style noscript iframe select option button svg form textarea head".split())
+# Browsers ignore a </body> or </html> in mid-document (left by a server-side include);
+# libxml2 stops parsing there and would lose the article after it.
+_STRAY_END_TAG = re.compile(r"</(?:body|html)\s*>", re.I)
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+
+
+class NotHTML(ValueError):
+    """The document has no HTML body to extract from."""
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement:
+    """The document tree of a page's text; NotHTML when it holds no markup or no <body>."""
+    if "<" not in text[:4096]:
+        raise NotHTML("no markup in the first 4 KB")
+    text = _STRAY_END_TAG.sub(lambda m: "" if m.end() < len(text) - 200 else m.group(0), text)
+    try:
+        tree = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
+    except (etree.ParserError, ValueError) as error:
+        raise NotHTML(f"unparseable HTML: {error}") from error
+    if tree is None or tree.find("body") is None:
+        raise NotHTML("no <body> in the document")
+    return tree
+
+
+def render_lines(element, skip: list | None = None) -> list[str]:
+    """Text of an element, one line per block, without touching the tree."""
+    skipped = {id(found) for selector in (skip or []) for found in selector(element)}
+    chunks: list[str] = []
+
+    def walk(node) -> None:
+        tag = node.tag if isinstance(node.tag, str) else None
+        if tag and tag not in SKIP_TAGS and id(node) not in skipped:
+            block = tag in BLOCK_TAGS
+            if block:
+                chunks.append("\n")
+            chunks.append(node.text or "")
+            for child in node:
+                walk(child)
+            if block:
+                chunks.append("\n")
+        if node.tail:
+            chunks.append(node.tail)
+
+    walk(element)
+    if element.tail:
+        chunks.pop()
+    return "".join(chunks).split("\n")

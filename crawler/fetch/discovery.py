@@ -1,0 +1,97 @@
+"""Where the links are: pagers, list fragments, feeds and articles split over pages.
+
+Plain functions over a page's text and URL (the spider calls them; tests call them
+directly). Article pages are only scanned with regular expressions, so the reactor thread
+never builds a DOM of a page the cleaning workers parse anyway.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import datetime
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from ..clean.normalize import CHINA_TZ
+
+# TRS list pages write their pager with createPageHTML(count, index, name, ext) in
+# JavaScript, so the links exist only in the raw HTML: index.html, index_1.html … for a
+# list, t20190918_693227_1.shtml … for an article split over pages.
+CREATE_PAGE_HTML = re.compile(
+    r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([^\"']+)[\"']\s*,\s*[\"']([^\"']+)[\"']"
+)
+# Paths quoted in scripts and attributes: AJAX list fragments (CRI's /inc/<guid>-N.inc).
+QUOTED_PATH = re.compile(r"[\"']((?:https?:)?/[^\"'\s<>()]+)[\"']")
+HREF = re.compile(r"""\bhref\s*=\s*["']([^"']+)["']""", re.I)
+ABODY_TAG = re.compile(r"""<[^>]*\bid\s*=\s*["']abody["'][^>]*>""", re.I)
+PAGEDATA = re.compile(r"""\bpagedata\s*=\s*(?P<quote>["'])(?P<value>.*?)(?P=quote)""", re.I | re.S)
+
+
+def start_url(template: str, now: datetime | None = None) -> str:
+    """Fill '{date:%Y%m/%d}' in a profile's start URL with today's date in China."""
+    return template.format(date=now or datetime.now(CHINA_TZ))
+
+
+def pager_urls(text: str) -> list[str]:
+    """Relative URLs of every page a createPageHTML call announces."""
+    match = CREATE_PAGE_HTML.search(text)
+    if not match:
+        return []
+    count, name, ext = int(match[1]), match[3], match[4]
+    return [f"{name}.{ext}"] + [f"{name}_{page}.{ext}" for page in range(1, count)]
+
+
+def script_paths(text: str) -> list[str]:
+    """Paths quoted in scripts and attributes (AJAX list fragments)."""
+    return QUOTED_PATH.findall(text)
+
+
+def feed_links(body: bytes) -> list[str]:
+    """Article links of an RSS or Atom feed."""
+    root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
+    if root is None:
+        return []
+    links = root.xpath("//*[local-name()='item']/*[local-name()='link']/text()")
+    links += root.xpath("//*[local-name()='entry']/*[local-name()='link']/@href")
+    return [link.strip() for link in links if link.strip()]
+
+
+def whole_article_url(text: str, url: str, base_url: str | None = None) -> str | None:
+    """CRI article pages name their all-in-one version in `#abody[pagedata]`."""
+    if "pagedata" not in text:  # a substring test first: the regex scan costs more
+        return None
+    tag = ABODY_TAG.search(text)
+    data = PAGEDATA.search(tag.group(0)) if tag else None
+    if not data:
+        return None
+    try:
+        all_url = json.loads(html.unescape(data["value"])).get("allUrl")
+    except (ValueError, AttributeError):
+        return None
+    whole = urljoin(base_url or url, all_url) if all_url else None
+    return whole if whole and whole != url else None
+
+
+def continuation_urls(text: str, url: str, base_url: str | None = None) -> list[str]:
+    """Further pages of a split article, in order: TRS `createPageHTML(n, 0, "<stem>", ext)`
+    (→ <stem>_1.ext …) and people.com.cn page links <stem>-2.html …"""
+    base_url = base_url or url
+    stem = url.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    match = CREATE_PAGE_HTML.search(text)
+    if match and match[3] == stem and int(match[1]) > 1:
+        return [urljoin(base_url, name) for name in pager_urls(text)[1:]]
+    if stem + "-" not in text:
+        return []
+    numbered = re.compile(re.escape(stem) + r"-(\d+)\.html$")
+    found = {}
+    for link in HREF.findall(text):
+        if stem + "-" not in link:  # most links are menus: skip them before the costly urljoin
+            continue
+        joined = urljoin(base_url, html.unescape(link.strip()))
+        hit = numbered.search(joined)
+        if hit and int(hit[1]) >= 2:
+            found[int(hit[1])] = joined
+    return [found[number] for number in sorted(found)]

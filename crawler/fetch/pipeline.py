@@ -1,0 +1,149 @@
+"""Scrapy adapter: pages go to the cleaning workers, then everything to the archive writer.
+
+The reactor only fetches: a page is cleaned in a worker process (flow.prepare, in a
+workers.WorkerPool) while the crawl goes on, and its result, like list reports and
+failures, is queued on the archive's batch writer (store/writer.py), which commits 64
+writes per transaction and at least every 2 seconds. Filing is flow.archive_fetched, the
+path reclean shares.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from scrapy import signals
+from twisted.internet import task
+
+from ..flow import archive_fetched, crashed
+from ..items import FetchError, ListPageItem, Outcome, RawPage
+from ..sources import load_sources
+from ..store.crawl_state import (
+    add_to_frontier,
+    clear_frontier,
+    leave_frontier,
+    mark_gone,
+    record_error,
+    record_list_page,
+    touch_url,
+    upsert_sources,
+)
+from ..store.writer import BatchWriter
+from ..workers import WorkerPool, default_workers, named_function
+from .connection import archive_of, archive_path
+
+FLUSH_EVERY_S = 2.0
+FAILURE_COUNTS = {"gone": "gone", "blocked": "blocked", "list": "list_errors"}  # FetchError.kind → stat
+
+
+class ArchivePipeline:
+    def __init__(self, crawler, workers: int, batch_size: int, clean):
+        self.crawler = crawler
+        self.workers = workers
+        self.batch_size = batch_size
+        self.clean = clean
+        self.writer: BatchWriter | None = None
+        self.list_records: list[dict] = []
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        archive_path(crawler)  # NotConfigured without an archive
+        settings = crawler.settings
+        workers = settings.get("CLEANING_WORKERS")
+        pipeline = cls(crawler, default_workers() if workers is None else int(workers),
+                       settings.getint("ARCHIVE_BATCH_SIZE"), named_function(settings.get("CLEAN_FUNCTION")))
+        crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        db = archive_of(self.crawler)
+        upsert_sources(db, load_sources().values())
+        self.pool = WorkerPool(self.workers, preload=[self.clean.__module__], crashed=crashed)
+        self.writer = BatchWriter(db, self.batch_size)
+        self.flushing = task.LoopingCall(self.writer.flush)
+        self.flushing.start(FLUSH_EVERY_S, now=False)
+
+    def close_spider(self) -> None:
+        self.flushing.stop()
+        self.writer.flush()
+        if self.writer.failures:
+            self.crawler.stats.set_value("newsarchive/write_errors", self.writer.failures)
+        self.pool.close()
+
+    def spider_closed(self, spider, reason: str) -> None:
+        """After a complete run only: remember list-page validators (a run killed between
+        reading a list page and fetching its articles must read it again) and empty the
+        sources' frontier — every URL in it was requested and settled in this run, including
+        those the duplicate filter dropped as redirect targets."""
+        if reason != "finished":
+            return
+        db = archive_of(self.crawler)
+        with db.atomic():
+            for record in self.list_records:
+                record_list_page(db, record)
+            clear_frontier(db, list(spider.sources))
+
+    def request_dropped(self, request) -> None:
+        """A redirect back to an URL already fetched is dropped by the duplicate filter,
+        silently: that is a redirect loop, and it goes into `errors` like any failure."""
+        chain = request.meta.get("redirect_urls")
+        if chain and self.writer is not None:
+            error = "redirect loop: " + " -> ".join(chain + [request.url])
+            self.crawler.spider.logger.error("%s", error)
+            found_as = request.meta.get("found_as") or chain[0]  # the link as the list page gave it
+            failure = FetchError(found_as, request.cb_kwargs.get("source", "?"), error, found_as=found_as)
+            self._queue(failure, partial(self._failure, failure))
+
+    async def process_item(self, item):
+        if isinstance(item, RawPage) and item.status != 304:
+            cleaned = await self.pool.run(f"cleaning {item.url}", self.clean, item)
+            self._queue(item, partial(self._page, item, cleaned))
+        elif isinstance(item, RawPage):
+            self._queue(item, partial(self._unchanged, item))
+        elif isinstance(item, ListPageItem):
+            self._queue(item, partial(self._list_page, item))
+            self.writer.flush()  # the frontier must hold a list page's links before they are fetched
+        elif isinstance(item, FetchError):
+            self._queue(item, partial(self._failure, item))
+        return item
+
+    def _queue(self, item, write) -> None:
+        """Hand `write(db) -> outcome counts` to the batch writer; count outcomes once written."""
+        self.writer.add(partial(self._count, item, write))
+
+    def _count(self, item, write, db):
+        outcomes = write(db)
+
+        def count() -> None:
+            for outcome, number in outcomes.items():
+                self.crawler.stats.inc_value(f"newsarchive/{outcome}", number)
+                self.crawler.stats.inc_value(f"newsarchive/source/{item.source}/{outcome}", number)
+
+        return count
+
+    def _page(self, page: RawPage, cleaned, db) -> dict:
+        filed = archive_fetched(db, page, cleaned)
+        leave_frontier(db, page.found_as or page.url)
+        return {filed.outcome: 1, **({"undated": 1} if filed.undated else {})}
+
+    def _unchanged(self, page: RawPage, db) -> dict:
+        touch_url(db, page.url)
+        return {Outcome.UNCHANGED: 1}
+
+    def _list_page(self, item: ListPageItem, db) -> dict:
+        record = {"url": item.url, "source": item.source, "status": item.status}
+        if item.status != 304:  # not modified: keep the validators and counts of the last read
+            record.update(etag=item.etag, last_modified=item.last_modified, article_links=item.article_links,
+                          new_links=len(item.new_urls))
+        self.list_records.append(record)
+        if item.new_urls:
+            add_to_frontier(db, item.new_urls, item.source)
+        return {"list_pages": 1, "list_unchanged": int(item.status == 304),
+                "article_links": item.article_links, "new_links": len(item.new_urls)}
+
+    def _failure(self, item: FetchError, db) -> dict:
+        if item.kind == "gone":
+            mark_gone(db, item.url)
+        record_error(db, item.url, item.source, item.kind, item.error)
+        leave_frontier(db, item.found_as or item.url)
+        return {FAILURE_COUNTS.get(item.kind, Outcome.FAILED): 1}

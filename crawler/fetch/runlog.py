@@ -1,0 +1,118 @@
+"""The `crawl_runs` log: one row per crawl, the run's status and its summary line.
+
+run_summary, failing_reasons and summary_line are plain functions over Scrapy's stats; the
+CrawlRunLog extension writes the row when the spider closes and leaves the summary line and
+exit code in the stats for the runner (run.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+from scrapy import signals
+
+from ..clean.normalize import CHINA_TZ
+from ..items import Outcome
+from ..store.crawl_state import record_run
+from ..store.rows import now
+from .connection import archive_of, archive_path
+
+# Counted per source: what filing gave (a crawl never rewrites an article in place) and what
+# the pipeline saw of list pages and failures.
+COUNTS = tuple(outcome for outcome in Outcome if outcome is not Outcome.CHANGED) + ("undated", "gone", "blocked", "list_pages", "list_unchanged", "list_errors",
+                             "article_links", "new_links")
+# One empty or undated page is a page; this many, and nothing else, is a broken template.
+SUDDEN = 2
+EXIT_OK = 0
+EXIT_FAILING = 1  # the crawl ran, but a source stored nothing or the crawl did not finish
+
+
+def source_counts(stats: dict, name: str) -> dict:
+    counts = {key: stats.get(f"newsarchive/source/{name}/{key}", 0) for key in COUNTS}
+    counts["reasons"] = failing_reasons(counts)
+    counts["status"] = "failing" if counts["reasons"] else "ok"
+    return counts
+
+
+def failing_reasons(counts: dict) -> list[str]:
+    """Why a source looks broken this run. Templates change silently; this is how users
+    find out (City Bureau marks a spider failing when it scraped nothing)."""
+    reasons = []
+    read_lists = counts["list_pages"] - counts["list_unchanged"]
+    if read_lists and not counts["article_links"]:
+        reasons.append("list pages hold no article links")
+    if counts["list_errors"] and not counts["list_pages"]:
+        reasons.append("list pages could not be fetched")
+    fetched = sum(counts[key] for key in (Outcome.NEW, Outcome.REPRINT, Outcome.REVISED, Outcome.EMPTY))
+    if counts[Outcome.EMPTY] >= SUDDEN and counts[Outcome.EMPTY] == fetched:
+        reasons.append("extraction found no article text")
+    filed = sum(counts[key] for key in (Outcome.NEW, Outcome.REPRINT, Outcome.REVISED))
+    if counts["undated"] >= SUDDEN and counts["undated"] == filed:
+        reasons.append("extraction found no dates")
+    if counts["blocked"]:
+        reasons.append(f"blocked {counts['blocked']} times by an anti-bot challenge")
+    return reasons
+
+
+def run_summary(stats: dict, sources: list[str]) -> dict:
+    """Counts and status of a finished crawl from Scrapy's stats."""
+    per_source = {name: source_counts(stats, name) for name in sources}
+    failing = [name for name, counts in per_source.items() if counts["status"] == "failing"]
+    if stats.get("newsarchive/write_errors"):  # pages fetched but not archived (their URLs stay in the frontier)
+        failing.append("archive writes")
+    finished = stats.get("finish_reason") == "finished"
+    return {
+        "requests": stats.get("downloader/request_count", 0),
+        "new_articles": stats.get(f"newsarchive/{Outcome.NEW}", 0),
+        "new_revisions": stats.get(f"newsarchive/{Outcome.REVISED}", 0),
+        "errors": sum(stats.get(f"newsarchive/{key}", 0) for key in (Outcome.FAILED, Outcome.EMPTY, "blocked")),
+        "per_source": per_source,
+        "status": "ok" if finished and not failing else ("failing" if finished else stats.get("finish_reason", "crashed")),
+        "delays": {key.rsplit("/", 1)[1]: value for key, value in stats.items() if key.startswith("newsarchive/delay/")},
+    }
+
+
+class CrawlRunLog:
+    """One `crawl_runs` row per crawl, written when the spider closes."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        archive_path(crawler)  # NotConfigured without an archive
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider, reason: str) -> None:
+        stats = {**self.crawler.stats.get_stats(), "finish_reason": reason}
+        summary = run_summary(stats, list(spider.sources))
+        started = stats.get("start_time")
+        run = {
+            "started": started.astimezone(CHINA_TZ).isoformat(timespec="seconds") if started else None,
+            "finished": now(),
+            "sources": json.dumps(summary["per_source"], ensure_ascii=False),
+            "requests": summary["requests"], "new_articles": summary["new_articles"],
+            "new_revisions": summary["new_revisions"], "errors": summary["errors"],
+            "status": summary["status"], "exit_code": EXIT_OK if summary["status"] == "ok" else EXIT_FAILING,
+            "mode": spider.mode, "delays": json.dumps(summary["delays"]),
+            "elapsed_s": round(stats["elapsed_time_seconds"], 3) if "elapsed_time_seconds" in stats else None,
+        }
+        db = archive_of(self.crawler)
+        with db.atomic():
+            run["id"] = record_run(db, run)
+        for key in ("id", "status", "exit_code"):
+            self.crawler.stats.set_value(f"newsarchive/run_{key}", run[key])
+        self.crawler.stats.set_value("newsarchive/summary", summary_line(run))
+
+
+def summary_line(run: dict) -> str:
+    """The one line a cron mail shows."""
+    per_source = json.loads(run["sources"])
+    line = (f"crawl run {run['id']} ({run['mode']}): {run['status']}, {len(per_source)} sources, "
+            f"{run['requests']} requests, {run['new_articles']} new articles, {run['new_revisions']} revisions, "
+            f"{run['errors']} errors")
+    failing = [f"{name} ({'; '.join(counts['reasons'])})" for name, counts in per_source.items()
+               if counts["status"] == "failing"]
+    return line + (f"; failing: {', '.join(failing)}" if failing else "")

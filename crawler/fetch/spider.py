@@ -1,0 +1,215 @@
+"""The one generic news spider: list pages, sitemaps and feeds → article pages.
+
+Driven by source profiles. Incremental: list pages are fetched with the validators of the
+last run, only article URLs not yet archived are requested, and a list stops paginating at
+the first page that holds nothing new (unless `backfill`). Callbacks find links
+(discovery.py) and yield RawPage items; cleaning and filing happen in the pipeline.
+"""
+
+from __future__ import annotations
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from ..clean.normalize import canonical_url
+from ..items import FetchError, ListPageItem, RawPage
+from ..sources import Source, load_sources
+from ..store.crawl_state import frontier, known_urls, leave_frontier, list_validators, refresh_targets
+from .connection import archive_of
+from .discovery import continuation_urls, feed_links, pager_urls, script_paths, start_url, whole_article_url
+from .middlewares import Blocked, real_url
+
+GONE = (404, 410)
+
+
+def _flag(value) -> bool:
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, source: str | None = None, backfill=False, refresh=False, max_pages=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        known = load_sources()
+        names = [name for name in (source or "").split(",") if name] or [n for n, s in known.items() if s.enabled]
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ValueError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        self.sources: dict[str, Source] = {name: known[name] for name in names}
+        self.backfill, self.refresh = _flag(backfill), _flag(refresh)
+        self.max_pages = int(max_pages) if max_pages else None
+        self.list_queue: dict[str, list[str]] = {name: [] for name in names}  # list pages in page order
+        self.lists_requested: dict[str, set[str]] = {name: set() for name in names}
+        self.known: set[str] = set()
+        self.validators: dict[str, dict] = {}
+
+    @property
+    def mode(self) -> str:
+        return "+".join(m for m, on in (("backfill", self.backfill), ("refresh", self.refresh)) if on) or "normal"
+
+    async def start(self):
+        db = archive_of(self.crawler)
+        self.known, self.validators = known_urls(db), list_validators(db)
+        revisits = {name: refresh_targets(db, name) for name in self.sources} if self.refresh else {}
+        pending = {name: frontier(db, name) for name in self.sources}
+        with db.atomic():  # found earlier and archived since (under another URL form): done
+            for url in [url for urls in pending.values() for url in urls if self._known(url)]:
+                leave_frontier(db, url)
+        for source in self.sources.values():
+            for url in pending[source.name]:  # found by a run that was killed before archiving them
+                if not self._known(url):
+                    self.known.add(url)
+                    # A resumed backfill's duplicate filter (JOBDIR) may hold URLs whose pages
+                    # were fetched but not yet written when the run was killed: fetch again.
+                    yield self._request(url, source.name, self.parse_article, dont_filter=True)
+            for template in source.start_urls:
+                yield self._list_request(start_url(template), source.name)
+            # Sitemaps reach back past the list pages: read them when backfilling; a normal
+            # run finds new articles on the first list pages alone.
+            for url in source.sitemap_urls if self.backfill else ():
+                yield self._request(url, source.name, self.parse_sitemap, page="sitemap")
+            for url in source.feed_urls:
+                yield self._request(url, source.name, self.parse_feed, page="feed")
+            for target in revisits.get(source.name, []):
+                yield self._request(target["url"], source.name, self.parse_article, validators=target,
+                                    refresh=True, dont_filter=True)
+
+    def parse_list(self, response: Response, source: str):
+        if response.status == 304:
+            stored = self.validators.get(response.url, {})
+            yield ListPageItem(response.url, source, 304, stored.get("etag"), stored.get("last_modified"), 0, [])
+            return
+        if not isinstance(response, TextResponse):
+            yield FetchError(response.url, source, f"list page is not text ({response.headers.get('Content-Type')})")
+            return
+        profile = self.sources[source]
+        links = self._links(response)
+        articles = [url for url in links if profile.is_article(url)]
+        new = [url for url in articles if not self._known(url)]
+        for url in new:
+            self.known.add(url)
+            yield self._request(url, source, self.parse_article)
+        yield ListPageItem(response.url, source, response.status, _header(response, "ETag"),
+                           _header(response, "Last-Modified"), len(articles), new)
+        queue = self.list_queue[source]
+        queue.extend(url for url in links if profile.is_list(url) and url not in queue)
+        following = next((url for url in queue if url not in self.lists_requested[source]), None)
+        # Stop at a page with nothing new, unless backfilling or the next page was never read
+        # to the end by a finished run (a killed run may have stopped short of it).
+        if following and (new or self.backfill or following not in self.validators):
+            if len(self.lists_requested[source]) < (self.max_pages or profile.max_pages):
+                yield self._list_request(following, source)
+
+    def parse_sitemap(self, response: Response, source: str):
+        profile = self.sources[source]
+        sitemap = Sitemap(response.body)
+        locations = [entry["loc"] for entry in sitemap if entry.get("loc")]
+        if sitemap.type == "sitemapindex":
+            for url in locations:
+                if profile.follows_sitemap(url):
+                    yield self._request(url, source, self.parse_sitemap, page="sitemap")
+            return
+        for url in locations:
+            if profile.is_article(url) and not self._known(url):
+                self.known.add(url)
+                yield self._request(url, source, self.parse_article)
+
+    def parse_feed(self, response: Response, source: str):
+        profile = self.sources[source]
+        for url in feed_links(response.body):
+            if profile.is_article(url) and not self._known(url):
+                self.known.add(url)
+                yield self._request(url, source, self.parse_article)
+
+    def parse_article(self, response: Response, source: str):
+        """An article page; one split over several pages is fetched whole before it is
+        handed on (CRI's all-in-one `allUrl`, TRS `t…_1.html`, people.com.cn `-2.html`)."""
+        page = _raw_page(response, source)
+        if response.status == 304 or not isinstance(response, TextResponse) or response.meta.get("whole"):
+            page.url = response.meta.get("article_url", response.url)
+            yield page
+            return
+        all_url = whole_article_url(response.text, response.url, get_base_url(response))
+        if all_url:
+            meta = {"whole": True, "article_url": response.url, "found_as": response.meta.get("found_as")}
+            yield self._request(all_url, source, self.parse_article, meta=meta)
+            return
+        more = continuation_urls(response.text, response.url, get_base_url(response))
+        if not more:
+            yield page
+            return
+        meta = {"first": page, "remaining": more[1:], "found_as": response.meta.get("found_as")}
+        yield self._request(more[0], source, self.parse_part, meta=meta)
+
+    def parse_part(self, response: Response, source: str):
+        """A further page of a split article: fetch the next, or hand on the whole article."""
+        first: RawPage = response.meta["first"]
+        first.parts.append(_raw_page(response, source))
+        remaining = response.meta["remaining"]
+        if remaining:
+            meta = {"first": first, "remaining": remaining[1:], "found_as": response.meta.get("found_as")}
+            yield self._request(remaining[0], source, self.parse_part, meta=meta)
+        else:
+            yield first
+
+    def on_error(self, failure: Failure):
+        request = failure.request
+        url, source = real_url(request), request.cb_kwargs.get("source", "?")
+        kind = "fetch" if request.meta.get("page") == "article" else request.meta.get("page", "fetch")
+        if failure.check(Blocked):
+            kind, reason = "blocked", str(failure.value)
+        elif failure.check(HttpError):
+            status = failure.value.response.status
+            reason = f"HTTP {status}"
+            if status in GONE and request.meta.get("refresh"):
+                kind = "gone"
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        self.logger.error("fetching %s failed: %s", url, reason)
+        yield FetchError(url, source, reason, kind, found_as=request.meta.get("found_as", url))
+        first = request.meta.get("first")
+        if first:  # a continuation page failed: keep the pages we have
+            yield first
+
+    def _links(self, response: TextResponse) -> list[str]:
+        found = response.css("a::attr(href)").getall() + pager_urls(response.text) + script_paths(response.text)
+        return list(dict.fromkeys(response.urljoin(link.strip()) for link in found))
+
+    def _known(self, url: str) -> bool:
+        return url in self.known or canonical_url(url) in self.known
+
+    def _list_request(self, url: str, source: str) -> scrapy.Request:
+        self.lists_requested[source].add(url)
+        if url not in self.list_queue[source]:
+            self.list_queue[source].append(url)
+        # A backfill needs every list page's links, so it asks unconditionally.
+        validators = None if self.backfill else self.validators.get(url)
+        return self._request(url, source, self.parse_list, validators=validators, page="list")
+
+    def _request(self, url, source, callback, validators=None, page="article", refresh=False, dont_filter=False,
+                 meta=None):
+        headers = {}
+        if validators and validators.get("etag"):
+            headers["If-None-Match"] = validators["etag"]
+        if validators and validators.get("last_modified"):
+            headers["If-Modified-Since"] = validators["last_modified"]
+        meta = {"page": page, "refresh": refresh, "handle_httpstatus_list": [304], "found_as": url, **(meta or {})}
+        return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers, meta=meta,
+                              cb_kwargs={"source": source}, dont_filter=dont_filter)
+
+
+def _raw_page(response: Response, source: str) -> RawPage:
+    headers = {key.decode("latin-1").lower(): response.headers.get(key).decode("latin-1")
+               for key in response.headers.keys()}
+    return RawPage(response.body, response.url, source, response.status, headers,
+                   found_as=response.meta.get("found_as", response.url))
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,129 @@
+"""From page bytes to archive rows: the one path that crawl and reclean share.
+
+    prepare(page)              in a worker process: clean (clean/) and compute what filing
+                               needs without the database (ArchiveKeys)
+    archive_fetched(db, …)     crawl: keep the fetched page (store/pages.py), then file_page
+    file_page(db, …)           crawl and reclean: an errors row or the article (dedupe/exact.py
+                               → store/articles.py, which indexes and clusters it), the
+                               page's charset, its article link and cleaner, all decided here
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from .clean.article import CLEANER_VERSION, Article, EmptyArticle, clean_page
+from .clean.normalize import canonical_url
+from .dedupe.exact import find_copy
+from .items import Outcome, RawPage
+from .sources import load_sources
+from .store.articles import (
+    ArchiveKeys,
+    add_revision,
+    article_record,
+    insert_article,
+    record_url,
+    touch_article,
+    update_article,
+)
+from .store.crawl_state import record_error
+from .store.pages import PageRef, note_cleaned, store_page
+from .store.rows import get_row, transaction
+
+logger = logging.getLogger(__name__)
+
+CRASHED = "WorkerCrashed: the cleaning process died on this page"
+
+
+@dataclass
+class Cleaned:
+    """What cleaning one page gave: an article and its keys, or why not (picklable, it
+    comes back from a worker process)."""
+
+    article: Article | None = None
+    keys: ArchiveKeys | None = None
+    error: str | None = None  # "ExceptionType: message"
+    empty: bool = False  # the page held no article text (EmptyArticle)
+
+
+@dataclass
+class Filed:
+    """What filing a page did; `undated`: its article has no date (a template change can
+    cause that)."""
+
+    outcome: Outcome
+    undated: bool = False
+
+
+@lru_cache(maxsize=1)
+def _profiles() -> dict:
+    return load_sources()
+
+
+def prepare(page: RawPage) -> Cleaned:
+    """Clean a page with its source profile; never raises: a bad page is a result, not a
+    crash of the caller."""
+    try:
+        article = clean_page(page, _profiles().get(page.source))
+    except Exception as error:  # noqa: BLE001 - every page gets an outcome
+        return Cleaned(error=f"{type(error).__name__}: {error}", empty=isinstance(error, EmptyArticle))
+    return Cleaned(article, ArchiveKeys.of(article.title, article.body))
+
+
+def crashed(label: str) -> Cleaned:
+    """The result of a page whose cleaning killed its worker process (workers.WorkerPool)."""
+    return Cleaned(error=CRASHED)
+
+
+def archive_fetched(db, page: RawPage, cleaned: Cleaned) -> Filed:
+    """Keep a fetched page (and the further pages of a split article), then file it."""
+    canonical = canonical_url(page.url)
+    with transaction(db):
+        page_id = store_page(db, page, canonical)
+        for number, part in enumerate(page.parts, 1):
+            store_page(db, part, canonical_url(part.url), part_of=page_id, part=number)
+        return file_page(db, PageRef(page_id, page.url, canonical, page.source), cleaned)
+
+
+def file_page(db, page: PageRef, cleaned: Cleaned, article_id: int | None = None) -> Filed:
+    """File what cleaning a stored page gave. A page that gave nothing gets an errors row;
+    a page without an article is deduped against the archive (new, same, reprint, revised);
+    the article a page gave before (reclean) is rewritten in place only if it changed."""
+    with transaction(db):
+        article = cleaned.article
+        if article is None:
+            outcome = Outcome.EMPTY if cleaned.empty else Outcome.FAILED
+            logger.error("cleaning %s failed: %s", page.url, cleaned.error)
+            record_error(db, page.url, page.source, "clean", cleaned.error, again=False)
+        else:
+            record = article_record(article, page.source, cleaned.keys, CLEANER_VERSION)
+            if article_id is None:
+                outcome, article_id = _file_article(db, page, record, cleaned.keys)
+            else:
+                outcome = _rewrite(db, article_id, record, cleaned.keys)
+        note_cleaned(db, page.id, CLEANER_VERSION, outcome, article_id, article.charset if article else None)
+    return Filed(outcome, undated=article is not None and article.date is None)
+
+
+def _file_article(db, page: PageRef, record: dict, keys: ArchiveKeys) -> tuple[Outcome, int]:
+    outcome, article_id = find_copy(db, keys.body_hash, page.canonical_url)
+    if outcome is Outcome.NEW:
+        site = urlsplit(page.canonical_url).hostname or page.source
+        article_id = insert_article(db, record, keys, page.canonical_url, site, page.id)
+    elif outcome is Outcome.REVISED:
+        add_revision(db, article_id, record, keys, page.id)
+    else:
+        touch_article(db, article_id)
+    record_url(db, article_id, page.url, page.canonical_url)
+    return outcome, article_id
+
+
+def _rewrite(db, article_id: int, record: dict, keys: ArchiveKeys) -> Outcome:
+    current = get_row(db, "articles", article_id)
+    if all(current[key] == value for key, value in record.items() if key != "cleaner_version"):
+        return Outcome.UNCHANGED
+    update_article(db, article_id, record, keys)
+    return Outcome.CHANGED

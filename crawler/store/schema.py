@@ -1,0 +1,128 @@
+"""The archive's tables through sqlite-utils: created, migrated in place, opened.
+
+The search index (search/index.py) and the reprint-signature stamp (dedupe/clusters.py)
+are part of the shape an opened archive is checked for.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import sqlite_utils
+
+from ..dedupe.clusters import scheme_is_stale
+from ..search.index import ensure_index
+
+logger = logging.getLogger(__name__)
+
+BULK_CACHE_KB = 64 * 1024
+
+TABLES = {  # in creation order: referenced tables first
+    "sources": (
+        {"name": str, "title": str, "site": str, "family": str, "homepage": str, "description": str, "enabled": int},
+        "name",
+    ),
+    "articles": (
+        {"id": int, "url": str, "source": str, "site": str, "title": str, "subtitle": str,
+         "original_title": str, "date": str, "source_name": str, "author": str, "editor": str,
+         "body": str, "body_original": str, "script": str, "captions": str, "body_hash": str,
+         "first_seen": str, "last_seen": str, "cleaner_version": str, "cluster_id": int, "page_id": int,
+         "gone_at": str, "month": str, "similarity": float},
+        "id",
+    ),
+    "article_urls": (
+        {"id": int, "article_id": int, "url": str, "canonical_url": str, "first_seen": str, "last_seen": str},
+        "id",
+    ),
+    "revisions": (
+        {"id": int, "article_id": int, "title": str, "body": str, "body_hash": str,
+         "first_seen": str, "last_seen": str, "replaced_at": str},
+        "id",
+    ),
+    "pages": (
+        {"id": int, "url": str, "canonical_url": str, "source": str, "fetched_at": str, "status": int,
+         "etag": str, "last_modified": str, "content_type": str, "charset": str, "body": bytes,
+         "sha256": str, "size": int, "article_id": int, "part_of": int, "part": int},
+        "id",
+    ),
+    "crawl_runs": (
+        {"id": int, "started": str, "finished": str, "sources": str, "requests": int, "new_articles": int,
+         "new_revisions": int, "errors": int, "status": str, "exit_code": int, "mode": str, "delays": str,
+         "elapsed_s": float},
+        "id",
+    ),
+    "frontier": ({"url": str, "source": str, "found_at": str}, "url"),
+    "list_pages": (
+        {"url": str, "source": str, "etag": str, "last_modified": str, "checked_at": str, "status": int,
+         "article_links": int, "new_links": int},
+        "url",
+    ),
+    "errors": ({"id": int, "url": str, "source": str, "at": str, "stage": str, "error": str}, "id"),
+    # Reprint clusters (dedupe/clusters.py): named after their first article, which is also its cluster_id.
+    "clusters": ({"id": int, "original_id": int, "title": str, "first_date": str, "articles": int, "sites": int,
+                  "first_seen": str, "last_seen": str}, "id"),
+    "article_signatures": ({"article_id": int, "signature": bytes}, "article_id"),
+    "article_bands": ({"band": int, "key": int, "article_id": int}, None),
+    # Facts about the archive itself (dedupe.minhash.SIGNATURE_SCHEME: how its signatures were made).
+    "archive_meta": ({"key": str, "value": str}, "key"),
+    # Which cleaner last cleaned each page, so an interrupted reclean resumes where it stopped.
+    "cleaned_pages": ({"page_id": int, "cleaner_version": str, "outcome": str, "cleaned_at": str}, "page_id"),
+}
+FOREIGN_KEYS = {
+    "articles": [("source", "sources", "name")],
+    "article_urls": [("article_id", "articles", "id")],
+    "revisions": [("article_id", "articles", "id")],
+    "pages": [("article_id", "articles", "id")],
+    "cleaned_pages": [("page_id", "pages", "id")],
+}
+INDEXES = {
+    "articles": [["body_hash"], ["date"], ["source"], ["month"], ["cluster_id"]],
+    "article_bands": [["band", "key"], ["article_id"]],
+    "article_urls": [["canonical_url"], ["article_id"]],  # article_id: a cluster's sites (clusters.refresh_cluster)
+    "pages": [["article_id"], ["url"], ["part_of"]],
+}
+
+
+def open_archive(path: str | Path, bulk: bool = False) -> sqlite_utils.Database:
+    """Open (creating if needed) the archive in WAL mode with its tables in shape; `bulk`:
+    for a writer of many articles in a row (reclean, dedupe), with a larger page cache."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.enable_wal()
+    db.execute("PRAGMA synchronous = NORMAL")
+    if bulk:
+        # 64 MB of page cache instead of SQLite's 2 MB: writes land at random spots of the
+        # large indexes (reprint bands, search terms), and with the default a big archive's
+        # writer spends its time reading B-tree pages back from the OS (a fixed amount, so
+        # memory stays flat; the crawl, paced by fetching, keeps the default).
+        db.execute(f"PRAGMA cache_size = -{BULK_CACHE_KB}")
+    ensure_schema(db)
+    return db
+
+
+def path_of(db) -> str:
+    """The archive's file name."""
+    return db.execute("PRAGMA database_list").fetchone()[2]
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create missing tables, foreign keys, indexes and the search index; idempotent."""
+    for name, (columns, pk) in TABLES.items():
+        table = db[name]
+        if not table.exists():
+            table.create(columns, pk=pk, foreign_keys=FOREIGN_KEYS.get(name))
+            continue
+        for column, kind in columns.items():  # an archive from an older version gains new columns
+            if column not in table.columns_dict:
+                table.add_column(column, kind)
+    for name, indexes in INDEXES.items():
+        for columns in indexes:
+            db[name].create_index(columns, if_not_exists=True)
+    db["article_urls"].create_index(["url"], unique=True, if_not_exists=True)
+    db["pages"].create_index(["url", "sha256"], unique=True, if_not_exists=True)
+    ensure_index(db)
+    if scheme_is_stale(db):
+        logger.warning("%s: reprint signatures were made by an older version or a rebuild that did not finish; "
+                       "new articles will not match them until `newsarchive dedupe --rebuild`", path_of(db))

@@ -1,0 +1,56 @@
+"""The archive's single writer in a crawl or reclean: writes committed in batches."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+logger = logging.getLogger(__name__)
+
+
+class BatchWriter:
+    """The archive's single writer: queued writes are committed together, `size` per
+    transaction or after `max_wait_s`.
+
+    A write is `write(db)`, returning None or a function to call once it is committed (to
+    count it). If one write of a batch fails, the batch is rolled back and written again one
+    write per transaction, so only the failing write is lost (a crawled page's URL stays in
+    the frontier and is fetched again by the next run)."""
+
+    def __init__(self, db, size: int = 64, max_wait_s: float = 2.0):
+        self.db = db
+        self.size = size
+        self.max_wait_s = max_wait_s
+        self.pending: list = []
+        self.flushed_at = time.monotonic()
+        self.failures = 0
+
+    def add(self, write) -> None:
+        """Queue `write(db)`; commits when the batch is full or has waited long enough."""
+        self.pending.append(write)
+        if len(self.pending) >= self.size or time.monotonic() - self.flushed_at >= self.max_wait_s:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        self.flushed_at = time.monotonic()
+        if not batch:
+            return
+        try:
+            with self.db.atomic():
+                committed = [write(self.db) for write in batch]
+        except Exception:  # noqa: BLE001 - one bad write must not sink the batch
+            logger.warning("a write in a batch of %d failed; writing them one by one", len(batch))
+            committed = [self._alone(write) for write in batch]
+        for after in committed:
+            if after is not None:
+                after()
+
+    def _alone(self, write):
+        try:
+            with self.db.atomic():
+                return write(self.db)
+        except Exception:  # noqa: BLE001 - recorded, and the run goes on
+            self.failures += 1
+            logger.exception("archive write failed")
+            return None
