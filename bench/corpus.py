@@ -16,8 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.clean import RawPage, clean_page  # noqa: E402
+from crawler.clean.article import clean_page  # noqa: E402
 from crawler.clean.normalize import to_simplified  # noqa: E402
+from crawler.items import RawPage  # noqa: E402
 from crawler.sample.site import load_yaml  # noqa: E402
 
 # Sample sites whose list pages paginate, with a URL pattern for the n-th article of a day.
@@ -36,7 +37,7 @@ NAMES = ["王晓明", "李静", "张伟", "刘洋", "陈曦", "赵磊", "孙悦"
 def sentences() -> list[str]:
     """Sentences of article text only: the seeds as the cleaner keeps them (their raw dumps
     hold copyright and navigation lines), the sample articles' paragraphs, the gold bodies."""
-    texts = [clean_page(RawPage(path.read_bytes(), content_type="text/plain")).body
+    texts = [clean_page(RawPage(path.read_bytes(), headers={"content-type": "text/plain"})).body
              for path in sorted((ROOT / "seeds").glob("*.txt"))]
     texts += ["\n".join(article.get("paragraphs", [])) for article in load_yaml("articles.yml")]  # the others quote seeds
     gold = ROOT.parent / "shared" / "realpages" / "gold"

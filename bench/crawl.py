@@ -5,7 +5,7 @@ sample templates with text sampled from real articles and a portal's worth of me
 link lists on every page) is served by a separate process on 127.0.0.1, politeness off
 (the replica mode of `newsarchive crawl --proxy`). In one invocation:
   (a) fetch only: the newsarchive spider with no pipeline (fetch, follow lists, nothing stored);
-  (b) extraction alone: clean_safely() over the same article pages, one process (and, for
+  (b) extraction alone: flow.prepare() over the same article pages, one process (and, for
       comparison with the libraries' own speed, bare trafilatura.extract over 500 of them),
       timed in chunks of 100 pages alternating with (e);
   (c) the real `newsarchive crawl` into a fresh archive (workers: one per core),
@@ -90,8 +90,8 @@ def fetch_only(proxy: str, db_path: str) -> None:
     from scrapy.crawler import CrawlerProcess
 
     from crawler.fetch.run import crawl_settings
-    from crawler.items import PageItem
-    from crawler.spiders.news import NewsSpider
+    from crawler.fetch.spider import NewsSpider
+    from crawler.items import RawPage
 
     settings = crawl_settings(db_path, proxy)
     settings.set("ITEM_PIPELINES", {}, priority="cmdline")
@@ -99,7 +99,7 @@ def fetch_only(proxy: str, db_path: str) -> None:
     counts = {"pages": 0}
 
     def scraped(item, **_):
-        counts["pages"] += isinstance(item, PageItem) and 1 + len(item.parts)
+        counts["pages"] += isinstance(item, RawPage) and 1 + len(item.parts)
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
@@ -178,34 +178,32 @@ def full_crawl(proxy: str, db_path: Path, server_pid: int, *options: str) -> dic
 
 
 def stored_jobs(db_path: Path) -> list:
-    """(page, further pages) of every archived article page, as the cleaner takes them."""
-    from crawler import archive
-    from crawler.reclean import stored_pages
-    from crawler.sources import load_sources
+    """Every archived article page (with the further pages of a split one), as the cleaner takes them."""
+    from crawler.store.pages import stored_page
+    from crawler.store.schema import open_archive
 
-    db = archive.open_archive(db_path)
-    profiles = load_sources()
-    jobs = [stored_pages(db, row[0], profiles) for row in db.execute("SELECT id FROM pages WHERE part_of IS NULL")]
+    db = open_archive(db_path)
+    jobs = [stored_page(db, row[0]) for row in db.execute("SELECT id FROM pages WHERE part_of IS NULL")]
     db.close()
     return jobs
 
 
 def cleaning_alone(jobs: list, chunk: int = 100) -> tuple[int, float, float]:
-    """(b) clean_safely() over the pages in this process, and (e) the same pages through the
+    """(b) flow.prepare() over the pages in this process, and (e) the same pages through the
     crawl's worker pool (one worker per core, nothing else running), timed in alternating
     chunks so that both see the same machine (its speed drifts by tens of percent from
     minute to minute here): (pages, seconds in this process, seconds in the pool)."""
     import asyncio
 
-    from crawler.clean import clean_safely
-    from crawler.workers import CleaningPool, default_workers
+    from crawler.flow import crashed, prepare
+    from crawler.workers import WorkerPool, default_workers
 
     async def measure() -> tuple[int, float, float]:
-        pool = CleaningPool(default_workers())
+        pool = WorkerPool(default_workers(), preload=["crawler.flow"], crashed=crashed)
         pages, alone_s, pooled_s = 0, 0.0, 0.0
 
         async def through_pool(batch) -> None:
-            async for _ in pool.in_order(batch, lambda job: ("cleaning", pool.clean_function, job[0], job[1])):
+            async for _ in pool.in_order(batch, lambda page: ("cleaning", prepare, page)):
                 pass
 
         try:
@@ -213,7 +211,7 @@ def cleaning_alone(jobs: list, chunk: int = 100) -> tuple[int, float, float]:
             for first in range(0, len(jobs), chunk):
                 batch = jobs[first:first + chunk]
                 started = time.perf_counter()
-                pages += sum(1 + len(more) for page, more in batch if clean_safely(page, more) is not None)
+                pages += sum(1 + len(page.parts) for page in batch if prepare(page) is not None)
                 alone_s += time.perf_counter() - started
                 started = time.perf_counter()
                 await through_pool(batch)

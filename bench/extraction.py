@@ -30,9 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from crawler.clean import RawPage, clean_page  # noqa: E402
+from crawler.clean.article import clean_page  # noqa: E402
 from crawler.clean.decode import decode  # noqa: E402
 from crawler.clean.normalize import halfwidth, to_simplified  # noqa: E402
+from crawler.items import RawPage  # noqa: E402
 from crawler.sample.site import SampleSite, _blocks  # noqa: E402
 
 REALPAGES = ROOT.parent / "shared" / "realpages"
@@ -85,9 +86,11 @@ def bigram_f1(predicted: str, gold: str) -> float:
 
 def ours(url, bodies, content_type) -> str:
     """newsarchive's generic path (no source profile); further pages of a split article too."""
-    pages = [RawPage(body, url, content_type) for body in bodies]
+    headers = {"content-type": content_type} if content_type else {}
+    pages = [RawPage(body, url, headers=headers) for body in bodies]
+    pages[0].parts = pages[1:]
     try:
-        return clean_page(pages[0], pages[1:]).body
+        return clean_page(pages[0]).body
     except ValueError:
         return ""
 

@@ -39,6 +39,9 @@ from crawler import archive  # noqa: E402
 from crawler.clean.normalize import canonical_url  # noqa: E402
 from crawler.sample.site import SampleSite  # noqa: E402
 from crawler.sources import load_sources  # noqa: E402
+from crawler.store.articles import ArchiveKeys, update_article  # noqa: E402
+from crawler.store.pages import store_page  # noqa: E402
+from crawler.store.schema import open_archive  # noqa: E402
 
 NEWSARCHIVE = Path(sys.executable).with_name("newsarchive")
 CACHE = ROOT / "bench" / ".cache"
@@ -48,14 +51,15 @@ def build(path: Path, pages: int) -> None:
     """Store the article pages of the large sample sites as raw pages, uncleaned."""
     site = SampleSite(articles=placed_articles(pages), list_size=LIST_SIZE, chrome=chrome())
     source_of = {host: profile.name for profile in load_sources().values() for host in profile.hosts}
-    db = archive.open_archive(path)
+    db = open_archive(path)
     with db.atomic():
         for article in site.articles:
             for spot in article["published"]:
                 url = site.sites[spot["site"]]["base"] + spot["path"]
                 page = site.page(urlsplit(url).hostname, spot["path"])
-                archive.store_page(db, url, canonical_url(url), source_of[urlsplit(url).hostname], page.body,
-                                   page.status, {key.lower(): value for key, value in page.headers.items()})
+                headers = {key.lower(): value for key, value in page.headers.items()}
+                store_page(db, RawPage(page.body, url, source_of[urlsplit(url).hostname], page.status, headers),
+                           canonical_url(url))
     db.close()
 
 
@@ -70,11 +74,12 @@ def age(path: Path) -> None:
     """As an older cleaner left the archive: every page due again, and one article in ten
     with an editor line still at the end of its body (written through the archive's own
     update path, so the search index stays consistent)."""
-    db = archive.open_archive(path)
+    db = open_archive(path)
     with db.atomic():
         db.execute("UPDATE cleaned_pages SET cleaner_version = 'older'")
-        for article_id, body in db.execute("SELECT id, body FROM articles WHERE id % 10 = 0").fetchall():
-            archive.update_article(db, article_id, {"body": body + "\n（责任编辑：王晓明）"})
+        for article_id, title, body in db.execute("SELECT id, title, body FROM articles WHERE id % 10 = 0").fetchall():
+            body += "\n（责任编辑：王晓明）"
+            update_article(db, article_id, {"title": title, "body": body}, ArchiveKeys.of(title, body))
     db.close()
 
 

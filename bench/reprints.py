@@ -3,9 +3,9 @@
 A synthetic archive of --articles articles (default 200,000; ~1,500 characters of sentences
 from the real texts at hand, bench/corpus.py) is written through the project's own store
 path as a crawl writes it: each article's signature and search terms are computed in worker
-processes (clean.prepare_for_archive, as the crawl's cleaning workers do), and the single
-writer files it (ingest.file_article: exact-duplicate check, row, text index, a place in a
-cluster, its URL), 64 articles per transaction (archive.BatchWriter).
+processes (store.articles.ArchiveKeys, as flow.prepare does in the crawl's cleaning workers),
+and the single writer files it (flow.file_article: exact-duplicate check, row, text index, a
+place in a cluster, its URL), 64 articles per transaction (store.writer.BatchWriter).
 2 % of them are planted copies of an earlier article: a header line and a footer line of
 portal boilerplate, a dropped or an added paragraph, up to five character edits, and one
 copy in five converted to Traditional and back to Simplified as cleaning does. Then, in SQL:
@@ -13,7 +13,7 @@ copy in five converted to Traditional and back to Simplified as cleaning does. T
   precision: of the articles filed into another article's cluster, those that are a planted
              copy of it;
   ms_per_article: CPU time of clustering per stored article on one core: the signature (in
-                  a worker) plus reprints.place (in the writer);
+                  a worker) plus dedupe.clusters.place (in the writer);
   peak_rss_mb: peak resident memory of the writer, which holds the archive connection
                (signatures and bands live in SQLite; the bench keeps a bounded sample of
                earlier bodies to copy from, and nothing per article).
@@ -42,10 +42,15 @@ sys.path.insert(0, str(ROOT))
 import opencc  # noqa: E402
 
 from bench.corpus import paragraphs, simplified_sentences  # noqa: E402
-from crawler import archive, reprints  # noqa: E402
-from crawler.clean import Article, prepare_for_archive  # noqa: E402
-from crawler.ingest import file_article  # noqa: E402
+from crawler.clean.article import CLEANER_VERSION, Article  # noqa: E402
 from crawler.clean.normalize import to_simplified  # noqa: E402
+from crawler.dedupe.minhash import signature  # noqa: E402
+from crawler.flow import file_article  # noqa: E402
+from crawler.store import articles as article_rows  # noqa: E402
+from crawler.store.articles import ArchiveKeys, article_record  # noqa: E402
+from crawler.store.pages import PageRef  # noqa: E402
+from crawler.store.schema import open_archive  # noqa: E402
+from crawler.store.writer import BatchWriter  # noqa: E402
 from crawler.workers import default_workers  # noqa: E402
 
 HEADERS = ["来源：吉林日报 发布时间：{date} 字号：大 中 小", "当前位置：首页 > 新闻中心 > 要闻 浏览次数：{n}",
@@ -101,7 +106,7 @@ def generated(count: int, copied_from: dict[int, int]):
         yield number, Article(title=body[0][:30], date=day, body="\n".join(body))
 
 
-def prepared(jobs: list[tuple[int, Article]]) -> list[tuple[int, Article, dict, float | None]]:
+def prepared(jobs: list[tuple[int, Article]]) -> list[tuple[int, Article, ArchiveKeys, float | None]]:
     """In a worker: what the crawl's cleaning worker hands the writer; for one article in
     SIGNING_SAMPLE, also the CPU seconds of its signature alone."""
     results = []
@@ -109,9 +114,9 @@ def prepared(jobs: list[tuple[int, Article]]) -> list[tuple[int, Article, dict, 
         signing = None
         if number % SIGNING_SAMPLE == 0:
             started = time.process_time()
-            reprints.signature(article.body)
+            signature(article.body)
             signing = time.process_time() - started
-        results.append((number, article, prepare_for_archive(article), signing))
+        results.append((number, article, ArchiveKeys.of(article.title, article.body), signing))
     return results
 
 
@@ -129,12 +134,12 @@ def in_order(pool, jobs, chunk: int = 64, ahead: int = 8):
 
 
 def run(path: Path, count: int, workers: int) -> dict:
-    db = archive.open_archive(path, bulk=True)
+    db = open_archive(path, bulk=True)
     db.execute("CREATE TABLE planted (copy INTEGER PRIMARY KEY, original_url TEXT)")
     copied_from: dict[int, int] = {}
     cpu = {"placing": 0.0}
     signing: list[float] = []
-    place = reprints.place
+    place = article_rows.place
 
     def timed_place(*args, **kwargs):
         started = time.process_time()
@@ -143,15 +148,17 @@ def run(path: Path, count: int, workers: int) -> dict:
         finally:
             cpu["placing"] += time.process_time() - started
 
-    def filing(number: int, article: Article, ready: dict):
+    def filing(number: int, article: Article, keys: ArchiveKeys):
         def write(db) -> None:
-            _outcome, article_id = file_article(db, article, "bench", url_of(number), url_of(number), None, ready)
+            record = article_record(article, "bench", keys, CLEANER_VERSION)
+            page = PageRef(None, url_of(number), url_of(number), "bench")
+            _outcome, article_id = file_article(db, page, record, keys)
             if number in copied_from:
                 db.execute("INSERT INTO planted VALUES (?, ?)", [article_id, url_of(copied_from.pop(number))])
         return write
 
-    writer = archive.BatchWriter(db)
-    reprints.place = timed_place  # archive.insert_article calls it through the module
+    writer = BatchWriter(db)
+    article_rows.place = timed_place  # store.articles.insert_article calls it through its module
     started = time.perf_counter()
     try:
         with multiprocessing.get_context("forkserver").Pool(workers) as pool:
@@ -164,7 +171,7 @@ def run(path: Path, count: int, workers: int) -> dict:
                           f"peak RSS {peak_rss_mb():.0f} MB", flush=True)
             writer.flush()
     finally:
-        reprints.place = place
+        article_rows.place = place
     elapsed = time.perf_counter() - started
     found = db.execute(
         "SELECT count(*) FROM planted p JOIN articles copy ON copy.id = p.copy "

@@ -32,8 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import sentences  # noqa: E402
-from crawler import archive  # noqa: E402
 from crawler.search import fts_query  # noqa: E402
+from crawler.search.index import optimize_index  # noqa: E402
+from crawler.store.articles import ArchiveKeys, insert_article  # noqa: E402
+from crawler.store.schema import open_archive  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 NEWSARCHIVE = Path(sys.executable).with_name("newsarchive")
@@ -45,10 +47,10 @@ SUBSET = 20_000
 
 
 def build(path: Path, count: int) -> float:
-    """Write `count` synthetic articles through archive.insert_article; seconds taken."""
+    """Write `count` synthetic articles through store.articles.insert_article; seconds taken."""
     pool = sentences()
     rng = random.Random(42)
-    db = archive.open_archive(path)
+    db = open_archive(path)
     started = time.perf_counter()
     for batch in range(0, count, 1000):
         with db.atomic():
@@ -59,8 +61,9 @@ def build(path: Path, count: int) -> float:
                 day = f"20{rng.randint(19, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T09:00:00+08:00"
                 record = {"title": rng.choice(pool)[:30], "date": day, "month": day[:7], "body": "\n".join(body),
                           "source": "bench", "source_name": "合成", "body_hash": f"h{number}", "cleaner_version": "bench"}
-                archive.insert_article(db, record, f"https://bench.example/{number}.html", "bench.example", None)
-    archive.optimize_search_index(db)
+                keys = ArchiveKeys.of(record["title"], record["body"])
+                insert_article(db, record, keys, f"https://bench.example/{number}.html", "bench.example", None)
+    optimize_index(db)
     elapsed = time.perf_counter() - started
     db.close()
     return elapsed

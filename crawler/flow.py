@@ -101,14 +101,17 @@ def file_page(db, page: PageRef, cleaned: Cleaned, article_id: int | None = None
         else:
             record = article_record(article, page.source, cleaned.keys, CLEANER_VERSION)
             if article_id is None:
-                outcome, article_id = _file_article(db, page, record, cleaned.keys)
+                outcome, article_id = file_article(db, page, record, cleaned.keys)
             else:
                 outcome = _rewrite(db, article_id, record, cleaned.keys)
         note_cleaned(db, page.id, CLEANER_VERSION, outcome, article_id, article.charset if article else None)
     return Filed(outcome, undated=article is not None and article.date is None)
 
 
-def _file_article(db, page: PageRef, record: dict, keys: ArchiveKeys) -> tuple[Outcome, int]:
+def file_article(db, page: PageRef, record: dict, keys: ArchiveKeys) -> tuple[Outcome, int]:
+    """Dedupe an article cleaned from `page` against the archive and write it: a new row, a
+    revision of the article at its URL, or one more sighting of the same body; its URL is
+    recorded either way."""
     outcome, article_id = find_copy(db, keys.body_hash, page.canonical_url)
     if outcome is Outcome.NEW:
         site = urlsplit(page.canonical_url).hostname or page.source

@@ -122,10 +122,23 @@ def test_profile_delay_is_the_floor_for_real_crawls():
 
 
 def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
+    """A crawl killed with SIGKILL (cron's timeout, the OOM killer) while it holds the lock
+    leaves the lock file naming it; the next run takes the lock over."""
     db_path = tmp_path / "news.db"
-    (tmp_path / "news.db.lock").write_text("999999")  # nobody holds it
-    result = crawl(db_path, "jl_cri")
-    assert result.returncode == 0
+    lock = tmp_path / "news.db.lock"
+    with SampleServer(delay=0.3) as server:
+        killed = subprocess.Popen([str(NEWSARCHIVE), "crawl", "jl_gov_yaowen", "--proxy", server.url, "--db", str(db_path)],
+                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            if lock.exists() and lock.read_text().startswith(f"{killed.pid} "):
+                break
+            time.sleep(0.05)
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(timeout=30)
+        assert lock.read_text() == f"{killed.pid} crawl"  # left behind, naming the dead run
+        result = run_cli("crawl", "jl_gov_yaowen", "--proxy", server.url, "--db", str(db_path), check=False)
+    assert result.returncode == 0, result.stderr
+    assert last_run(db_path)["status"] == "ok"
 
 
 def test_overlapping_run_exits_at_once_naming_the_holder(tmp_path):

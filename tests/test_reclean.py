@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import SEEDS, run_cli
+
+from crawler.sample.server import SampleServer
 
 
 def snapshot(db_path) -> list:
@@ -64,9 +70,27 @@ def test_reclean_repairs_rows_an_older_cleaner_wrote(archive_copy):
     assert db.execute("SELECT cleaner_version FROM articles WHERE url = ?", [url]).fetchone()[0] != "old"
 
 
+OFFLINE = {"PYTHONPATH": str(Path(__file__).with_name("offline"))}  # its sitecustomize cuts the network
+
+
+def test_the_offline_switch_cuts_the_network():
+    with SampleServer() as server:
+        host, port = server.httpd.server_address[:2]
+        connect = f"import socket; socket.create_connection(({host!r}, {port}), timeout=5)"
+        probe = [sys.executable, "-c", connect]
+        assert subprocess.run(probe, capture_output=True).returncode == 0
+        offline = subprocess.run(probe, capture_output=True, text=True, env={**os.environ, **OFFLINE})
+    assert offline.returncode != 0 and "offline: no network" in offline.stderr
+
+
 def test_reclean_needs_no_network(archive_copy):
-    """The archive's raw pages are enough: no sample server, no proxy, nothing to fetch."""
-    db, output = reclean_after_older_cleaner(archive_copy, ("UPDATE articles SET title = 'x', cleaner_version = 'old'", []))
+    """The archive's raw pages are enough: run with every internet socket refused, in the
+    command and in its worker processes, reclean still redoes every article."""
+    db = sqlite3.connect(archive_copy)
+    with db:
+        db.execute("UPDATE articles SET title = 'x', cleaner_version = 'old'")
+        db.execute(OLDER_CLEANER)
+    output = run_cli("reclean", "--workers", "2", "--db", str(archive_copy), "--seeds", str(SEEDS), env=OFFLINE).stdout
     assert "33 changed" in output
     assert db.execute("SELECT count(*) FROM articles WHERE title = 'x'").fetchone()[0] == 0
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import socket
 import sqlite3
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
-
+from conftest import served
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +71,45 @@ def test_canned_search_ranks_and_marks_hits(site):
         assert "<mark>葡萄酒</mark>" in response.read().decode()
 
 
-@pytest.mark.parametrize("query", ["latest", "articles_per_source_per_month", "failing_sources", "recent_errors"])
-def test_canned_queries_run(site, query):
-    base, _ = site
-    assert "rows" in get_json(base, f"/news/{query}.json")
+def test_latest_lists_the_newest_articles(site):
+    base, db_path = site
+    rows = get_json(base, "/news/latest.json")["rows"]
+    newest = sqlite3.connect(db_path).execute("SELECT id, date FROM articles ORDER BY date DESC LIMIT 100").fetchall()
+    assert [(row["id"], row["date"]) for row in rows] == newest and len(rows) > 30
+
+
+def test_articles_per_source_per_month_count_every_article(site):
+    base, db_path = site
+    rows = get_json(base, "/news/articles_per_source_per_month.json")["rows"]
+    db = sqlite3.connect(db_path)
+    assert sum(row["articles"] for row in rows) == db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    per_source = {(row["source"], row["month"]): row["articles"] for row in rows}
+    assert per_source[("jl_cri", "2020-06")] == db.execute(
+        "SELECT count(*) FROM articles WHERE source = 'jl_cri' AND date LIKE '2020-06%'").fetchone()[0] > 0
+
+
+def test_recent_errors_are_the_archives_errors(site):
+    base, db_path = site
+    rows = get_json(base, "/news/recent_errors.json")["rows"]
+    recorded = sqlite3.connect(db_path).execute("SELECT url, stage, error FROM errors").fetchall()
+    assert len(recorded) >= 3 and sorted((row["url"], row["stage"], row["error"]) for row in rows) == sorted(recorded)
+
+
+def test_failing_sources_names_the_source_and_why(crawled, tmp_path):
+    """A run in which a template change left a source's list pages without article links."""
+    db_path = tmp_path / "news.db"
+    shutil.copy(crawled, db_path)
+    db = sqlite3.connect(db_path)
+    (sources,) = db.execute("SELECT sources FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+    per_source = json.loads(sources)
+    per_source["cnjiwang"].update(status="failing", reasons=["list pages hold no article links"])
+    with db:
+        db.execute("INSERT INTO crawl_runs (started, finished, sources, status, exit_code) VALUES (?, ?, ?, ?, ?)",
+                   ["2026-12-01T03:00:00+08:00", "2026-12-01T03:01:00+08:00", json.dumps(per_source), "failing", 1])
+    with served(db_path) as base:
+        rows = get_json(base, "/news/failing_sources.json")["rows"]
+    assert [(row["source"], json.loads(row["reasons"])) for row in rows] == [
+        ("cnjiwang", ["list pages hold no article links"])]
 
 
 def test_robots_are_kept_out(site):
@@ -115,8 +153,24 @@ def test_reprinted_article_page_lists_its_urls_and_sites(site):
     assert "Reprinted on: jl.people.com.cn, www.jl.gov.cn" in html
 
 
-def test_binds_loopback_only_by_default():
-    from crawler.serve import datasette_args
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses with a socket listening on `port` (the kernel's own tables)."""
+    found = set()
+    for table, size in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                packed = bytes.fromhex(address)
+                words = b"".join(packed[i:i + 4][::-1] for i in range(0, len(packed), 4))  # little-endian words
+                found.add(socket.inet_ntop(socket.AF_INET if size == 8 else socket.AF_INET6, words))
+    return found
 
-    args = datasette_args("archive/news.db", "127.0.0.1", 8001)
-    assert args[args.index("--host") + 1] == "127.0.0.1"
+
+def test_binds_loopback_only_by_default(crawled, tmp_path):
+    """`newsarchive serve` with no --host: reachable on 127.0.0.1, listening nowhere else."""
+    db_path = tmp_path / "news.db"
+    shutil.copy(crawled, db_path)
+    with served(db_path) as base:
+        port = int(base.rsplit(":", 1)[1])
+        assert listening_addresses(port) == {"127.0.0.1"}
