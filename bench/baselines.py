@@ -1,4 +1,4 @@
-"""The libraries alone over the benchmarks' own pages: the baselines the issue targets compare with."""
+"""The libraries alone over the benchmarks' own pages: the baselines the speed targets compare with."""
 
 from __future__ import annotations
 

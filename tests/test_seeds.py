@@ -1,4 +1,4 @@
-"""`newsarchive clean --json seeds/*`: every seed cleaned as DESIGN.md says."""
+"""`newsarchive clean --json seeds/*`: every seed cleaned to the article body the archive keeps."""
 
 from __future__ import annotations
 

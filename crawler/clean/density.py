@@ -14,6 +14,7 @@ import re
 SENTENCE_MARKS = re.compile(r"[，。！？；：、“”,!?;](?=.)|[，。！？；…”]$")
 PARAGRAPH_TAGS = ("p", "td", "pre", "blockquote", "li", "section", "div", "font", "span")
 SKIPPED = frozenset("script style noscript iframe select option button svg form textarea head nav footer header aside".split())
+TOP = 8  # link density is costly: weigh it for the best-scoring candidates only
 
 
 def prose_weight(text: str) -> int:
@@ -45,9 +46,6 @@ def best_container(tree):
     if not candidates:
         return None
     return max(candidates, key=lambda pair: pair[0] * (1 - link_density(pair[1])))[1]
-
-
-TOP = 8  # link density is costly: weigh it for the best-scoring candidates only
 
 
 def link_density(element) -> float:

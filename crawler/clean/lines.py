@@ -14,6 +14,13 @@ from .rules import match_line
 
 SENTENCE_END = ("。", "!", "?", "…", "”", ";", ".", "\"")
 HEADLINE_MAX = 60
+SPLIT_HEADLINE_LINES = 6  # text lines a headline may be split over, and chrome lines before it
+_SPACES = re.compile(r"\s+")
+_DATE_ONLY = re.compile(r"^\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$")
+_BARE_LABEL = re.compile(r"^(?P<label>来源|作者|责任编辑|编辑)\s*:$")
+_DATE_PIECE = re.compile(r"^[\d/:\-年月日\s]+$")
+_NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z·&]{2,12}$")
+_LABEL_FIELDS = {"来源": "source", "作者": "author", "责任编辑": "editor", "编辑": "editor"}
 
 
 @dataclass
@@ -174,19 +181,8 @@ def _drop_split_headline(lines: list[Line], title: str) -> None:
             return
 
 
-SPLIT_HEADLINE_LINES = 6  # text lines a headline may be split over, and chrome lines before it
-_SPACES = re.compile(r"\s+")
-
-
 def _short_unpunctuated(text: str, limit: int = 50) -> bool:
     return len(text) <= limit and not text.endswith(SENTENCE_END)
-
-
-_DATE_ONLY = re.compile(r"^\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$")
-_BARE_LABEL = re.compile(r"^(?P<label>来源|作者|责任编辑|编辑)\s*:$")
-_DATE_PIECE = re.compile(r"^[\d/:\-年月日\s]+$")
-_NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z·&]{2,12}$")
-_LABEL_FIELDS = {"来源": "source", "作者": "author", "责任编辑": "editor", "编辑": "editor"}
 
 
 def paired_fields(lines: list[str], title: str | None = None) -> dict[str, str]:

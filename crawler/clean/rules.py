@@ -9,6 +9,8 @@ from pathlib import Path
 
 RULES_FILE = Path(__file__).with_name("rules.toml")
 ACTIONS = {"drop", "drop_rest", "meta", "note", "caption", "byline"}
+_EDGES = re.compile(r"^[\s|]+|[\s|)\]】]+$")
+_LEADING_DATE = re.compile(r"\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*")
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,6 @@ class LabelTable:
 
     def fields_of(self, field: str) -> list[str]:
         return [label for label, name in self.fields.items() if name == field]
-
-
-_EDGES = re.compile(r"^[\s|]+|[\s|)\]】]+$")
-_LEADING_DATE = re.compile(r"\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*")
 
 
 def _labels(table: dict) -> LabelTable | None:
