@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections import Counter
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import sqlite_utils
@@ -18,12 +18,12 @@ import sqlite_utils
 from .clean.article import CLEANER_VERSION
 from .flow import Cleaned, crashed, file_page, prepare
 from .items import SEED_PREFIX, Outcome, RawPage
+from .search.index import optimize_index
 from .sources import load_sources
 from .store.crawl_state import upsert_sources
 from .store.pages import page_ref, store_page, stored_page
 from .store.schema import path_of
 from .store.writer import BatchWriter
-from .search.index import optimize_index
 from .workers import WorkerPool
 
 SEED_SOURCE = "seeds"
@@ -61,11 +61,13 @@ def work_list(db, everything: bool = False) -> list[tuple[int, int | None]]:
 def clean_stored(clean, db_path: str, page_id: int) -> Cleaned:
     """In a worker: read a stored page from the archive and clean it, so the writer neither
     reads nor decompresses nor ships the page (WAL lets the worker read while it writes)."""
-    db = sqlite_utils.Database(sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True))
-    try:
-        return clean(stored_page(db, page_id))
-    finally:
-        db.close()
+    return clean(stored_page(_reader(db_path), page_id))
+
+
+@lru_cache(maxsize=1)
+def _reader(db_path: str) -> sqlite_utils.Database:
+    """A worker's read-only connection to the archive, opened once per process."""
+    return sqlite_utils.Database(sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True))
 
 
 def reclean(db, seeds_dir: Path, workers: int = 0, everything: bool = False, bar=None,
