@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 from bench.baselines import bare_trafilatura  # noqa: E402
 from bench.corpus import placed_articles  # noqa: E402
 from bench.crawl import LIST_SIZE, chrome  # noqa: E402
-from crawler import archive  # noqa: E402
 from crawler.clean.normalize import canonical_url  # noqa: E402
+from crawler.items import RawPage  # noqa: E402
 from crawler.sample.site import SampleSite  # noqa: E402
 from crawler.sources import load_sources  # noqa: E402
 from crawler.store.articles import ArchiveKeys, update_article  # noqa: E402

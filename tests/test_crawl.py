@@ -139,3 +139,14 @@ def test_log_level_is_obeyed_and_each_record_printed_once(tmp_path):
     assert any("failed: HTTP 404" in error for error in errors)
     assert len(errors) == len(set(errors))
     assert not [line for line in lines if " DEBUG" in line or " INFO" in line or "] INFO" in line]
+
+
+def test_a_crawl_opens_its_archive_once(archive_copy):
+    """Opening checks the schema and warns about stale reprint signatures: one crawl, one
+    warning (the spider, pipeline, run log and runner share one connection)."""
+    db = sqlite3.connect(archive_copy)
+    with db:
+        db.execute("UPDATE archive_meta SET value = 'chars5-sha1/affine32/128' WHERE key = 'signature_scheme'")
+    result = run_cli("crawl", "--sample", "jl_cri", "--db", str(archive_copy))
+    assert result.stderr.count("until `newsarchive dedupe --rebuild`") == 1
+    assert result.stdout.startswith("crawl run 2 (normal): ok")  # its own run's row, not an older one
