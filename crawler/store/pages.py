@@ -54,8 +54,12 @@ def note_cleaned(db, page_id: int, cleaner_version: str, outcome: str, article_i
     read in and the article it gave (a page that fails keeps its earlier article)."""
     db.execute("INSERT OR REPLACE INTO cleaned_pages (page_id, cleaner_version, outcome, cleaned_at) "
                "VALUES (?, ?, ?, ?)", [page_id, cleaner_version, outcome, now()])
-    db.execute("UPDATE pages SET charset = coalesce(?, charset), article_id = coalesce(?, article_id) WHERE id = ?",
-               [charset, article_id, page_id])
+    # Only when something changes: rewriting a row rewrites its compressed body too, and a
+    # reclean finds most pages as they were.
+    db.execute("UPDATE pages SET charset = coalesce(:charset, charset), article_id = coalesce(:article, article_id) "
+               "WHERE id = :page AND (coalesce(:charset, charset) IS NOT charset "
+               "OR coalesce(:article, article_id) IS NOT article_id)",
+               {"charset": charset, "article": article_id, "page": page_id})
 
 
 def _raw_page(row: dict, parts: list[RawPage] = ()) -> RawPage:
