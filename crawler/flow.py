@@ -93,7 +93,7 @@ def file_page(db, page: PageRef, cleaned: Cleaned, article_id: int | None = None
     a page without an article is deduped against the archive (new, same, reprint, revised);
     the article a page gave before (reclean) is rewritten in place only if it changed."""
     with transaction(db):
-        article = cleaned.article
+        article, new_article = cleaned.article, None
         if article is None:
             outcome = Outcome.EMPTY if cleaned.empty else Outcome.FAILED
             logger.error("cleaning %s failed: %s", page.url, cleaned.error)
@@ -101,10 +101,10 @@ def file_page(db, page: PageRef, cleaned: Cleaned, article_id: int | None = None
         else:
             record = article_record(article, page.source, cleaned.keys, CLEANER_VERSION)
             if article_id is None:
-                outcome, article_id = file_article(db, page, record, cleaned.keys)
+                outcome, new_article = file_article(db, page, record, cleaned.keys)
             else:
                 outcome = _rewrite(db, article_id, record, cleaned.keys)
-        note_cleaned(db, page.id, CLEANER_VERSION, outcome, article_id, article.charset if article else None)
+        note_cleaned(db, page, CLEANER_VERSION, outcome, new_article, article.charset if article else None)
     return Filed(outcome, undated=article is not None and article.date is None)
 
 

@@ -11,12 +11,14 @@ from .rows import get_row, insert_row, now, update_row
 
 
 class PageRef(NamedTuple):
-    """A stored page, as filing needs it: its id, where it was found and for which source."""
+    """A stored page, as filing needs it: its id, where it was found, for which source, and
+    the charset its bytes were last read in (columns stored before the body, cheap to read)."""
 
     id: int
     url: str
     canonical_url: str
     source: str
+    charset: str | None = None
 
 
 def store_page(db, page: RawPage, canonical_url: str, refresh: bool = True,
@@ -45,21 +47,21 @@ def stored_page(db, page_id: int) -> RawPage:
 
 
 def page_ref(db, page_id: int) -> PageRef:
-    return PageRef(*db.execute("SELECT id, url, canonical_url, source FROM pages WHERE id = ?", [page_id]).fetchone())
+    return PageRef(*db.execute("SELECT id, url, canonical_url, source, charset FROM pages WHERE id = ?",
+                               [page_id]).fetchone())
 
 
-def note_cleaned(db, page_id: int, cleaner_version: str, outcome: str, article_id: int | None,
+def note_cleaned(db, page: PageRef, cleaner_version: str, outcome: str, new_article: int | None,
                  charset: str | None) -> None:
-    """Record which cleaner cleaned the page, with what outcome, the charset its bytes were
-    read in and the article it gave (a page that fails keeps its earlier article)."""
+    """Record which cleaner cleaned the page and with what outcome; link it to the article it
+    gave when that is new to it, and note the charset its bytes were read in when that changed.
+    (A page row is rewritten only then: rewriting it rewrites its compressed body too, and a
+    reclean finds most pages as they were.)"""
     db.execute("INSERT OR REPLACE INTO cleaned_pages (page_id, cleaner_version, outcome, cleaned_at) "
-               "VALUES (?, ?, ?, ?)", [page_id, cleaner_version, outcome, now()])
-    # Only when something changes: rewriting a row rewrites its compressed body too, and a
-    # reclean finds most pages as they were.
-    db.execute("UPDATE pages SET charset = coalesce(:charset, charset), article_id = coalesce(:article, article_id) "
-               "WHERE id = :page AND (coalesce(:charset, charset) IS NOT charset "
-               "OR coalesce(:article, article_id) IS NOT article_id)",
-               {"charset": charset, "article": article_id, "page": page_id})
+               "VALUES (?, ?, ?, ?)", [page.id, cleaner_version, outcome, now()])
+    if new_article is not None or (charset is not None and charset != page.charset):
+        db.execute("UPDATE pages SET charset = coalesce(?, charset), article_id = coalesce(?, article_id) WHERE id = ?",
+                   [charset, new_article, page.id])
 
 
 def _raw_page(row: dict, parts: list[RawPage] = ()) -> RawPage:
