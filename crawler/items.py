@@ -34,13 +34,6 @@ class RawPage:
     def content_type(self) -> str | None:
         return self.headers.get("content-type")
 
-    @property
-    def is_html(self) -> bool:
-        if self.content_type and "html" in self.content_type.lower():
-            return True
-        head = self.body[:2048].lower()
-        return b"<html" in head or b"<!doctype html" in head or b"<body" in head
-
 
 @dataclass
 class ListPageItem:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from .decode import decode
 from .extract import extract_html
 from .lines import paired_fields, read_lines
+from .markup import is_html
 from .normalize import (
     collapse_spaces,
     detect_script,
@@ -39,7 +40,7 @@ _WORD = re.compile(r"[^\W_]")
 # Bump when the cleaning code's output changes. The version recorded with every article and
 # page adds a digest of the data that steers cleaning (the rule table and source profiles),
 # so editing a rule is enough for `reclean` to know which pages an older cleaner made.
-CODE_VERSION = "2026.12.02.1"
+CODE_VERSION = "2026.12.03.1"
 
 
 def _data_digest() -> str:
@@ -94,8 +95,9 @@ def clean_page(page: RawPage, profile: Source | None = None) -> Article:
     source profile, whose selectors and charset steer extraction."""
     selectors, hint = (profile.selectors, profile.charset) if profile else (None, None)
     url = page.web_url
-    text, charset = decode(page.body, page.content_type, html=page.is_html, hint=hint)
-    if page.is_html:
+    html = is_html(page.body, page.content_type)
+    text, charset = decode(page.body, page.content_type, html=html, hint=hint)
+    if html:
         extracted = extract_html(text, url, selectors)
         for further in page.parts:
             further_text, _ = decode(further.body, further.content_type, hint=hint)

@@ -154,16 +154,20 @@ def _headline_block(lines: list[Line], reading: Reading, title_known: bool = Fal
 
 
 def _drop_title_repeats(lines: list[Line], title: str) -> None:
-    """Image alt texts that repeat the headline go; the short line after one is its caption.
+    """Image alt texts that repeat the headline go; the short line after one is its caption
+    (not after the headline itself, at the top of the text: what follows it is the lead).
     So does the headline set over several lines at the top of the text (a gazette's bold
     block split by <br>, as the State Council gazette and other government bulletins print it)."""
     _drop_split_headline(lines, title)
+    headline_seen = False  # the first repeat, above any text, is the headline itself, not an image's alt
     for position, line in enumerate(lines):
         if line.kind in ("text", "caption") and line.key == title:
             line.kind = "header"
             following = lines[position + 1] if position + 1 < len(lines) else None
-            if following and following.kind == "text" and len(following.key) <= 80 and following.key != title:
+            if headline_seen and following and following.kind == "text" and len(following.key) <= 80 \
+                    and following.key != title:
                 following.kind = "caption"
+        headline_seen = headline_seen or line.kind in ("text", "header")
 
 
 def _drop_split_headline(lines: list[Line], title: str) -> None:

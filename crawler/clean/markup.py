@@ -12,6 +12,15 @@ BLOCK_TAGS = frozenset(
     "blockquote figure figcaption pre dd dt dl center founder-content".split()
 )
 SKIP_TAGS = frozenset("script style noscript iframe select option button svg form textarea head".split())
+# Any document with HTML elements is HTML, in whatever form it was saved: a whole page, a
+# browser's DOM snapshot that begins with <head> (no <html>), a "Save page as" copy, a page
+# wrapped in a <text> element (the CleanEval corpus), a fragment that begins with <div>.
+# Only a file with no markup at all is a text dump. (Bytes: the tags are ASCII in UTF-8,
+# GBK and Big5 alike.)
+_HTML_ELEMENT = re.compile(
+    rb"<(?:!doctype\s+html|html|head|body|meta|title|link|script|style|text|div|p|span|a|br|img|table|tr|td|ul|ol"
+    rb"|li|h[1-6]|font|center|article|section|header|footer|nav|form|iframe)[\s/>]", re.I)
+HTML_SNIFF_BYTES = 64 * 1024
 # Browsers ignore a </body> or </html> in mid-document (left by a server-side include);
 # libxml2 stops parsing there and would lose the article after it.
 _STRAY_END_TAG = re.compile(r"</(?:body|html)\s*>", re.I)
@@ -20,6 +29,13 @@ _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pi
 
 class NotHTML(ValueError):
     """The document has no HTML body to extract from."""
+
+
+def is_html(body: bytes, content_type: str | None = None) -> bool:
+    """Whether a page is HTML (to be parsed) rather than a text dump (read line by line)."""
+    if content_type and "html" in content_type.lower():
+        return True
+    return _HTML_ELEMENT.search(body[:HTML_SNIFF_BYTES]) is not None
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
