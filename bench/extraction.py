@@ -1,18 +1,22 @@
 """Extraction quality and cost: newsarchive's cleaner beside trafilatura, in one run.
 
 Two page sets:
-  * ../shared/realpages (20 real pages with hand-made gold), when present, scored by its own
-    score.py for both extractors;
+  * ../shared/realpages (87 real pages with hand-made gold, not shipped), when present, scored
+    by its own score.py for both extractors, in the halves of bench/realpages_split.toml: the
+    study half (the sites the rules were written against, the first 20 pages among them; those
+    20 also on their own, as the gate has them) and the check half (every other site);
   * the project's own fixtures: every article page of the bundled sample sites (GBK, Big5,
     mislabelled UTF-8, split articles, e-paper), gold taken from crawler/sample/articles.yml,
     cleaned generically (no source profile) so the generic path is what is measured.
-Cost: median milliseconds per page over the real pages (or the fixtures), both extractors
-timed round-robin in this process. Run:
+Cost: median milliseconds per page over all the real pages (or the fixtures), both
+extractors timed round-robin in this process. Run:
 
     .venv/bin/python bench/extraction.py
 
 Final line: `extraction: realpages_f1=… trafilatura_f1=… leaky=… title=… date=… meta=…
-fixtures_f1=… trafilatura_fixtures_f1=… ms_per_page=… trafilatura_ms_per_page=… cost_ratio=…`.
+study_f1=… check_f1=… check_leaky=… check_meta=… trafilatura_check_f1=… fixtures_f1=…
+trafilatura_fixtures_f1=… ms_per_page=… trafilatura_ms_per_page=… cost_ratio=…` (realpages_*,
+leaky, title, date, meta: the first 20 pages).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,17 +43,38 @@ from crawler.items import RawPage  # noqa: E402
 from crawler.sample.site import SampleSite, _blocks  # noqa: E402
 
 REALPAGES = ROOT.parent / "shared" / "realpages"
+SPLIT = ROOT / "bench" / "realpages_split.toml"
 NEWSARCHIVE = Path(sys.executable).with_name("newsarchive")
 ROUNDS = 3
+EXTRACTORS = {"ours": f"cmd:{NEWSARCHIVE} clean --json", "trafilatura": "trafilatura"}
 
 
-def realpages_scores() -> dict[str, str]:
-    """The scorer's summary line for both extractors, keyed 'ours' / 'trafilatura'."""
+def page_sets() -> dict[str, list[str]]:
+    """Page ids of the first 20 pages, the study half and the check half."""
+    split = tomllib.loads(SPLIT.read_text(encoding="utf-8"))
+    return {"originals": split["originals"], "study": split["originals"] + split["study"], "check": split["check"]}
+
+
+def page_file(page_id: str, kind: str) -> Path:
+    """A real page ('pages', .html) or its gold ('gold', .json), in either folder."""
+    name = f"{page_id}.{'html' if kind == 'pages' else 'json'}"
+    first = REALPAGES / kind / name
+    return first if first.exists() else REALPAGES / "more" / kind / name
+
+
+def realpages_scores(ids: list[str]) -> dict[str, str]:
+    """The scorer's summary line over these pages for both extractors, keyed 'ours' / 'trafilatura'."""
     lines = {}
-    for key, extractor in (("ours", f"cmd:{NEWSARCHIVE} clean --json"), ("trafilatura", "trafilatura")):
-        result = subprocess.run([sys.executable, str(REALPAGES / "score.py"), "--extractor", extractor],
-                                capture_output=True, text=True, cwd=ROOT, check=True)
-        lines[key] = result.stdout.strip().splitlines()[-1]
+    with tempfile.TemporaryDirectory() as folder:
+        for kind in ("pages", "gold"):
+            (Path(folder) / kind).mkdir()
+            for page_id in ids:
+                (Path(folder) / kind / page_file(page_id, kind).name).symlink_to(page_file(page_id, kind))
+        for key, extractor in EXTRACTORS.items():
+            result = subprocess.run([sys.executable, str(REALPAGES / "score.py"), "--pages", f"{folder}/pages",
+                                     "--gold", f"{folder}/gold", "--extractor", extractor],
+                                    capture_output=True, text=True, cwd=ROOT, check=True)
+            lines[key] = result.stdout.strip().splitlines()[-1]
     return lines
 
 
@@ -124,23 +151,30 @@ def main() -> None:
     fixtures = fixture_pages()
     fixtures_f1, trafilatura_fixtures_f1 = fixture_scores(fixtures)
     if (REALPAGES / "score.py").exists():
-        lines = realpages_scores()
-        timed = [(None, [path.read_bytes()], None) for path in sorted((REALPAGES / "pages").glob("*.html"))]
-        print("| extractor | body F1 | pages leaking boilerplate | title | date | source/author/editor |")
-        print("| --- | --- | --- | --- | --- | --- |")
-        for key, name in (("trafilatura", f"trafilatura {trafilatura.__version__}"), ("ours", "newsarchive")):
-            line = lines[key]
-            print(f"| {name} | {figure(line, 'F1')} | {figure(line, 'leaky_docs')} | {figure(line, 'title')} | "
-                  f"{figure(line, 'date')} | {figure(line, 'source/author/editor')} |")
+        sets = page_sets()
+        scores = {name: realpages_scores(ids) for name, ids in sets.items()}
+        lines = scores["originals"]
+        timed = [(None, [page_file(page_id, "pages").read_bytes()], None) for page_id in sets["study"] + sets["check"]]
+        print("| pages | extractor | body F1 | pages leaking boilerplate | title | date | source/author/editor |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        for name, ids in sets.items():
+            for key, extractor in (("trafilatura", f"trafilatura {trafilatura.__version__}"), ("ours", "newsarchive")):
+                line = scores[name][key]
+                print(f"| {name} ({len(ids)}) | {extractor} | {figure(line, 'F1')} | {figure(line, 'leaky_docs')} | "
+                      f"{figure(line, 'title')} | {figure(line, 'date')} | {figure(line, 'source/author/editor')} |")
     else:
-        lines, timed = None, [(u, b, c) for u, b, c, _ in fixtures]
+        scores, lines, timed = None, None, [(u, b, c) for u, b, c, _ in fixtures]
     mine_ms, theirs_ms = timing(timed)
     print(f"own fixtures ({len(fixtures)} sample-site articles incl. split and Big5 ones, generic path): "
           f"newsarchive F1 {fixtures_f1:.3f}, trafilatura F1 {trafilatura_fixtures_f1:.3f}")
     print(f"median ms per page over {len(timed)} pages: newsarchive {mine_ms:.1f}, trafilatura.extract {theirs_ms:.1f}")
     real = (f"realpages_f1={figure(lines['ours'], 'F1')} trafilatura_f1={figure(lines['trafilatura'], 'F1')} "
             f"leaky={figure(lines['ours'], 'leaky_docs')} title={figure(lines['ours'], 'title')} "
-            f"date={figure(lines['ours'], 'date')} meta={figure(lines['ours'], 'source/author/editor')} ") if lines else ""
+            f"date={figure(lines['ours'], 'date')} meta={figure(lines['ours'], 'source/author/editor')} "
+            f"study_f1={figure(scores['study']['ours'], 'F1')} check_f1={figure(scores['check']['ours'], 'F1')} "
+            f"check_leaky={figure(scores['check']['ours'], 'leaky_docs')} "
+            f"check_meta={figure(scores['check']['ours'], 'source/author/editor')} "
+            f"trafilatura_check_f1={figure(scores['check']['trafilatura'], 'F1')} ") if lines else ""
     print(f"extraction: {real}fixtures_f1={fixtures_f1:.3f} trafilatura_fixtures_f1={trafilatura_fixtures_f1:.3f} "
           f"ms_per_page={mine_ms:.1f} trafilatura_ms_per_page={theirs_ms:.1f} cost_ratio={mine_ms / theirs_ms:.2f}")
 
