@@ -178,3 +178,15 @@ def test_a_label_with_its_value_on_the_next_line_leaves_the_body():
     article = clean_page(RawPage(html))
     assert article.editor == "王宁"
     assert article.body.split("\n") == ARTICLE
+
+
+def test_a_two_label_line_with_a_prefix_and_staff_codes_leaves_the_body():
+    """A portal's source line '本文来源:X 作者:Y' under the text and its editor line with the
+    editor's staff code, the name on the next line of the markup."""
+    html = page("外贸企业抢抓订单_某某网", "外贸企业抢抓订单",
+                after="<div class='ep-editor'>责任编辑：\n        张伟_NE0011</div>")
+    html = html.replace(b'</div>\n<div class="related">',
+                        "<p>本文来源：吉林日报 作者：王晓明 李静</p></div>\n<div class=\"related\">".encode())
+    article = clean_page(RawPage(html))
+    assert "本文来源" not in article.body and "王晓明" not in article.body
+    assert (article.source_name, article.author, article.editor) == ("吉林日报", "王晓明 李静", "张伟")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.clean.normalize import join_names
 from crawler.clean.rules import LINE_RULES, date_in_url, match_line
 
 
@@ -43,6 +44,9 @@ def test_every_rule_says_where_it_was_seen():
     ("图为长春新区重点项目建设现场。(刘通摄)", "caption", {}),
     ("点击进入“吉林要闻”>>", "drop", {}),
     ("+1", "drop", {}),
+    ("本文来源:吉林日报 作者:王晓明 李静", "meta", {"source": "吉林日报", "author": "王晓明 李静"}),
+    ("稿件来源: 长春日报", "meta", {"source": "长春日报"}),
+    ("文章来源:新华社 责任编辑:张伟_NE0011", "meta", {"source": "新华社", "editor": "张伟_NE0011"}),
 ])
 def test_lines_of_each_family(line, action, fields):
     rule, found = match_line(line)
@@ -69,3 +73,14 @@ def test_body_lines_are_left_alone(line):
 ])
 def test_date_in_url(url, day):
     assert date_in_url(url) == day
+
+
+@pytest.mark.parametrize("names, joined", [
+    (["钟晓明_NF5619"], "钟晓明"),  # a staff code joined to the name is cut off
+    (["马晓东 PF171"], "马晓东"),  # a staff code after a space is no name
+    (["HN666"], None),
+    (["刘洋、陈曦_NBJ11143"], "刘洋、陈曦"),
+    (["alonliu", "王晓明"], "alonliu、王晓明"),  # an account name stays
+])
+def test_staff_codes_are_not_part_of_a_name(names, joined):
+    assert join_names(names) == joined

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from .normalize import collapse_spaces
-from .rules import match_line
+from .rules import match_line, without_staff_code
 
 SENTENCE_END = ("。", "!", "?", "…", "”", ";", ".", "\"")
 HEADLINE_MAX = 60
@@ -202,6 +202,7 @@ def paired_fields(lines: list[str], title: str | None = None) -> dict[str, str]:
                 found["source"] = line
                 break
     for line, following in zip(lines, lines[1:]):
+        following = without_staff_code(following)
         if not _NAME.match(following):
             continue
         label = _BARE_LABEL.match(line)

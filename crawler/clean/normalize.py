@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import courlan
 import opencc
 
-from .rules import URL_REWRITES
+from .rules import URL_REWRITES, without_staff_code
 
 CHINA_TZ = timezone(timedelta(hours=8))
 
@@ -123,12 +123,13 @@ _ROLE = re.compile(r"^(?:[\u4e00-\u9fff]{0,5}记者|通讯员|责任编辑|责�
 
 def join_names(names: list[str | None], separator: str = "、", not_names: frozenset[str] = frozenset()) -> str | None:
     """Join person names (editors with '、', as the archive stores them, authors with a space as
-    bylines print them): split on spaces/commas, strip role labels ('责编:', '人民网记者'),
-    drop brackets, repeats and `not_names` (a CMS's placeholders)."""
+    bylines print them): split on spaces/commas, strip role labels ('责编:', '人民网记者')
+    and staff codes ('_NF5619', 'PF171'), drop brackets, repeats and `not_names` (a CMS's
+    placeholders)."""
     seen: list[str] = []
     for value in names:
         for token in re.split(r"[\s、,;/]+", (value or "").strip("()[]【】 ")):
-            name = _ROLE.sub("", token).strip("()[]【】:")
+            name = without_staff_code(_ROLE.sub("", token).strip("()[]【】:"))
             if name and name not in seen and name not in not_names:
                 seen.append(name)
     return separator.join(seen) or None

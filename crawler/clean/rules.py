@@ -66,7 +66,9 @@ def _labels(table: dict) -> LabelTable | None:
         return None
     entry = table["labels"]
     names = sorted(entry["fields"], key=len, reverse=True)
-    pattern = re.compile(r"(?P<label>" + "|".join(map(re.escape, names)) + r")\s*[:/]\s*")
+    prefixes = "|".join(map(re.escape, entry.get("prefixes", [])))
+    pattern = re.compile((f"(?:{prefixes})?" if prefixes else "") + r"(?P<label>" + "|".join(map(re.escape, names))
+                         + r")\s*[:/]\s*")
     return LabelTable(pattern, dict(entry["fields"]), frozenset(entry.get("publication_dates", [])),
                       int(entry.get("max_length", 100)), LineRule(pattern, "meta", entry["seen"]))
 
@@ -87,11 +89,19 @@ def _load(path: Path) -> tuple:
     prose = table.get("not_captions", {})
     if prose and not prose.get("seen"):
         raise ValueError(f"{path.name}: [not_captions] needs a 'seen' note")
+    codes = table.get("staff_codes", {})
+    if codes and not codes.get("seen"):
+        raise ValueError(f"{path.name}: [staff_codes] needs a 'seen' note")
     return (rules, rewrites, url_dates, _labels(table), frozenset(placeholders.get("values", [])),
-            re.compile(prose.get("pattern", "(?!)")))
+            re.compile(prose.get("pattern", "(?!)")), re.compile(codes.get("pattern", "(?!)")))
 
 
-LINE_RULES, URL_REWRITES, URL_DATES, LABELS, NOT_NAMES, NOT_CAPTIONS = _load(RULES_FILE)
+LINE_RULES, URL_REWRITES, URL_DATES, LABELS, NOT_NAMES, NOT_CAPTIONS, STAFF_CODE = _load(RULES_FILE)
+
+
+def without_staff_code(name: str) -> str:
+    """A name without the CMS staff code after it ('钟齐鸣_NF5619' → '钟齐鸣'; 'PF171' → '')."""
+    return STAFF_CODE.sub("", name)
 
 
 def match_line(key: str) -> tuple[LineRule, dict[str, str]] | None:
