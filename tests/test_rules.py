@@ -47,6 +47,8 @@ def test_every_rule_says_where_it_was_seen():
     ("本文来源:吉林日报 作者:王晓明 李静", "meta", {"source": "吉林日报", "author": "王晓明 李静"}),
     ("稿件来源: 长春日报", "meta", {"source": "长春日报"}),
     ("文章来源:新华社 责任编辑:张伟_NE0011", "meta", {"source": "新华社", "editor": "张伟_NE0011"}),
+    ("重点推荐", "drop_rest", {}),
+    ("精彩视频推荐", "drop_rest", {}),
 ])
 def test_lines_of_each_family(line, action, fields):
     rule, found = match_line(line)
@@ -58,6 +60,7 @@ def test_lines_of_each_family(line, action, fields):
     "春光明媚,天气晴好。行走在省内各大开发区,机器轰鸣,塔吊林立的建设场景随处可见。",
     "关键词", "工业立区之变——", "精准发力 推动产业发展", "2022年,这是奋进的一年!",
     "省政府新闻发言人表示,下一步将加快项目建设。", "视频会议上,省长强调要抓好项目建设。",
+    "各地积极推荐优秀企业参加展会。", "专家推荐",
 ])
 def test_body_lines_are_left_alone(line):
     assert match_line(line) is None
