@@ -71,10 +71,12 @@ class CharsetMiddleware:
             return response
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         try:
-            _text, charset = decode(response.body, content_type, hint=self.charsets.get(request.cb_kwargs.get("source")))
+            text, charset = decode(response.body, content_type, hint=self.charsets.get(request.cb_kwargs.get("source")))
         except DecodeError:
             return response  # not text: the cleaner records why
-        return replaced(response, encoding=charset)
+        read = replaced(response, encoding=charset)
+        read._cached_ubody = text  # decoded once: Scrapy's `text` would decode the body again
+        return read
 
 
 class RobotsTxtSlotMiddleware:
