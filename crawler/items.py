@@ -75,8 +75,3 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"  # reclean: cleaning gave the same article; crawl: HTTP 304
     FAILED = "failed"  # the page could not be cleaned
     EMPTY = "empty"  # the page holds no article text
-
-    @property
-    def filed(self) -> bool:
-        """An article came out of the page."""
-        return self not in (Outcome.EMPTY, Outcome.FAILED)
