@@ -62,15 +62,16 @@ def page_file(page_id: str, kind: str) -> Path:
     return first if first.exists() else REALPAGES / "more" / kind / name
 
 
-def realpages_scores(ids: list[str]) -> dict[str, str]:
-    """The scorer's summary line over these pages for both extractors, keyed 'ours' / 'trafilatura'."""
+def realpages_scores(ids: list[str], extractors: dict[str, str] = EXTRACTORS) -> dict[str, str]:
+    """The scorer's summary line over these pages for each extractor, keyed like `extractors`
+    (tests/test_realpages_gate.py scores ours alone)."""
     lines = {}
     with tempfile.TemporaryDirectory() as folder:
         for kind in ("pages", "gold"):
             (Path(folder) / kind).mkdir()
             for page_id in ids:
                 (Path(folder) / kind / page_file(page_id, kind).name).symlink_to(page_file(page_id, kind))
-        for key, extractor in EXTRACTORS.items():
+        for key, extractor in extractors.items():
             result = subprocess.run([sys.executable, str(REALPAGES / "score.py"), "--pages", f"{folder}/pages",
                                      "--gold", f"{folder}/gold", "--extractor", extractor],
                                     capture_output=True, text=True, cwd=ROOT, check=True)
