@@ -34,7 +34,7 @@ def page(title_tag: str, headline: str, extra_head: str = "", meta_block: str = 
 
 def test_densest_container_is_the_article_not_the_lists():
     tree = parse_html(page("标题", "标题").decode())
-    assert best_container(tree).get("class") == "article-text"
+    assert best_container(tree).element.get("class") == "article-text"
 
 
 def test_arbitration_prefers_the_cleaner_subset_and_rejects_another_dense_block():

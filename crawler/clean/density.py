@@ -1,20 +1,37 @@
 """Find the article container by where the sentences are (text-density scoring).
 
 Chinese article text is dense in sentence punctuation and poor in links; navigation,
-related-article lists and footers are the opposite. Every paragraph scores by its
-punctuation and length; its parent collects the score, its grandparent half of it
-(readability's scheme), discounted by the parent's link density. The best-scoring element
-is the container; `prose_weight` lets the caller compare it with another extractor's output.
+related-article lists, players and footers are the opposite. One bottom-up pass counts, for
+every element, its characters, linked characters and sentence marks (script and style text
+never counts). Every paragraph scores by its punctuation and length; its parent collects the
+score, its grandparent half of it (readability's scheme). A candidate's score is then
+discounted by its link density and weighed by what its class/id says it is (hints.toml's
+tables, both ways). A block whose text is mostly links is never the article.
+
+The chosen container is cut back and grown the way readability-lxml does it: link lists,
+players and hinted-away blocks inside it are skipped, and sibling blocks that continue the
+article's prose (a long article split over several <div>s) are joined to it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from itertools import islice
+
+from .markup import render_lines
+from .rules import CONTAINER_HINTS
 
 SENTENCE_MARKS = re.compile(r"[，。！？；：、“”,!?;](?=.)|[，。！？；…”]$")
-PARAGRAPH_TAGS = ("p", "td", "pre", "blockquote", "li", "section", "div", "font", "span")
+PARAGRAPH_TAGS = frozenset("p td pre blockquote li section div font span dd".split())
+BLOCK_CHILDREN = frozenset("p div table ul ol dl section article".split())
 SKIPPED = frozenset("script style noscript iframe select option button svg form textarea head nav footer header aside".split())
-TOP = 8  # link density is costly: weigh it for the best-scoring candidates only
+NOISE_BLOCKS = ("div", "table", "ul", "ol", "dl", "section", "center", "aside", "figure")
+TOP = 10  # candidates compared after the link-density discount
+MOSTLY_LINKS = 0.5  # a block with more linked text than this is a list, never the article
+HINT_FACTORS = {1: 1.25, 0: 1.0, -1: 0.5}
+HINT_DEPTH = 3  # ancestors whose negative names an element inherits
+SIBLING_SHARE = 0.2  # a sibling joins when its own score reaches this share of the container's
 
 
 def prose_weight(text: str) -> int:
@@ -22,18 +39,96 @@ def prose_weight(text: str) -> int:
     return len(SENTENCE_MARKS.findall(text))
 
 
-def best_container(tree):
-    """The element holding the article's paragraphs, or None when no text reads as prose."""
+@dataclass
+class Stats:
+    """Characters, linked characters and sentence marks outside links under one element
+    (script and style text excluded)."""
+
+    chars: int = 0
+    linked: int = 0
+    marks: int = 0
+
+    @property
+    def link_density(self) -> float:
+        return min(self.linked / self.chars, 1.0) if self.chars else 1.0
+
+
+@dataclass
+class Container:
+    """The article's block, the sibling blocks its text runs on into, and the blocks inside
+    them to leave out (link lists, players, share bars)."""
+
+    blocks: list
+    skipped: set = field(default_factory=set)
+
+    @property
+    def element(self):
+        return self.blocks[0]
+
+    def lines(self) -> list[str]:
+        return [line for block in self.blocks for line in render_lines(block, self.skipped)]
+
+
+def best_container(tree) -> Container | None:
+    """The elements holding the article's paragraphs, or None when no text reads as prose."""
+    stats = element_stats(tree)
+    scores = _paragraph_scores(tree, stats)
+    ranked = sorted(((score * _hint_factor(element), element) for element, score in scores.items()
+                     if element.tag not in ("body", "html")), key=lambda pair: pair[0], reverse=True)[:TOP]
+    candidates = []
+    for score, element in ranked:
+        noise = _noise_inside(element, stats)
+        density = _net(stats[element], [stats[block] for block in noise]).link_density
+        if density < MOSTLY_LINKS:
+            candidates.append((score * (1 - density), element, noise))
+    if not candidates:
+        return None
+    score, element, noise = max(candidates, key=lambda candidate: candidate[0])
+    blocks = _with_siblings(element, score, scores, stats)
+    skipped = set(noise).union(*(_noise_inside(block, stats) for block in blocks if block is not element))
+    return Container(blocks, skipped)
+
+
+def _net(whole: Stats, parts: list[Stats]) -> Stats:
+    """The stats of an element without some blocks inside it."""
+    return Stats(whole.chars - sum(part.chars for part in parts), whole.linked - sum(part.linked for part in parts),
+                 whole.marks - sum(part.marks for part in parts))
+
+
+def element_stats(tree) -> dict:
+    """Stats of every element, children before parents (reverse document order)."""
+    stats: dict = {}
+    elements = [element for element in tree.iter() if isinstance(element.tag, str)]
+    for element in reversed(elements):
+        own = len(element.text or "")
+        marks = prose_weight(element.text or "")
+        chars, linked = own, 0
+        for child in element:
+            tail = child.tail or ""
+            chars += len(tail)
+            marks += prose_weight(tail)
+            inner = stats.get(child)
+            if inner is not None and child.tag not in SKIPPED:
+                chars += inner.chars
+                linked += inner.linked
+                marks += inner.marks
+        if element.tag == "a":  # a headline's commas are not prose
+            stats[element] = Stats(chars, chars, 0)
+        else:
+            stats[element] = Stats(chars, linked, marks)
+    return stats
+
+
+def _paragraph_scores(tree, stats) -> dict:
     scores: dict = {}
     skipped = {node for root in tree.iter(*SKIPPED) for node in root.iter()}
     for paragraph in tree.iter(*PARAGRAPH_TAGS):
         if paragraph in skipped or _has_block_child(paragraph):
             continue
-        text = paragraph.text_content().strip()
-        weight = prose_weight(text)
-        if len(text) < 10 or weight == 0:
+        own = stats[paragraph]
+        if own.chars < 10 or own.marks == 0:
             continue
-        score = weight + min(len(text) / 100, 3)
+        score = (own.marks + min(own.chars / 100, 3)) * (1 - own.link_density)
         parent = paragraph.getparent()
         if parent is None:
             continue
@@ -41,18 +136,63 @@ def best_container(tree):
         grandparent = parent.getparent()
         if grandparent is not None:
             scores[grandparent] = scores.get(grandparent, 0.0) + score / 2
-    candidates = sorted(((score, element) for element, score in scores.items() if element.tag not in ("body", "html")),
-                        key=lambda pair: pair[0], reverse=True)[:TOP]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda pair: pair[0] * (1 - link_density(pair[1])))[1]
+    return scores
 
 
-def link_density(element) -> float:
-    text = len(element.text_content()) or 1
-    linked = sum(len(link.text_content()) for link in element.iter("a"))
-    return min(linked / text, 1.0)
+def _hint_factor(element) -> float:
+    """What class and id names say about an element: article words raise its score; the words
+    of lists, players, comments and page furniture, on it or on a near ancestor (a <tr> inside
+    '#AdZone'), lower it."""
+    hint = _hint(element)
+    for ancestor in islice(element.iterancestors(), HINT_DEPTH):
+        if hint:
+            break
+        hint = min(_hint(ancestor), 0)
+    return HINT_FACTORS[hint]
+
+
+def _hint(element) -> int:
+    names = f"{element.get('class', '')} {element.get('id', '')}"
+    return CONTAINER_HINTS.of(names) if names != " " else 0
+
+
+def _with_siblings(element, score: float, scores: dict, stats: dict) -> list:
+    """The container and the siblings its prose continues into, in document order."""
+    parent = element.getparent()
+    if parent is None:
+        return [element]
+    threshold = max(10.0, SIBLING_SHARE * score)
+    blocks = []
+    for sibling in parent:
+        if sibling is element:
+            blocks.append(sibling)
+        elif isinstance(sibling.tag, str) and sibling.tag == element.tag and sibling.tag not in SKIPPED:
+            own = stats.get(sibling)
+            if (own is not None and own.link_density < 0.25 and _hint_factor(sibling) >= 1.0
+                    and scores.get(sibling, 0.0) >= threshold):
+                blocks.append(sibling)
+    return blocks
+
+
+def _noise_inside(container, stats: dict) -> list:
+    """Blocks inside the container that are not the article: mostly links (related lists,
+    tag clouds, share bars) or named as page furniture, with little prose of their own
+    (outermost ones only)."""
+    found = []
+    total = max(stats[container].marks, 1)
+    pending = [child for child in container if isinstance(child.tag, str)]
+    while pending:
+        block = pending.pop()
+        own = stats.get(block)
+        if own is None or own.chars == 0:
+            continue
+        if block.tag in NOISE_BLOCKS and own.marks < 0.3 * total and (
+                _hint_factor(block) < 1.0 or (own.link_density > MOSTLY_LINKS and own.chars >= 8)):
+            found.append(block)
+        else:
+            pending.extend(child for child in block if isinstance(child.tag, str))
+    return found
 
 
 def _has_block_child(element) -> bool:
-    return any(isinstance(child.tag, str) and child.tag in ("p", "div", "table", "ul", "section") for child in element)
+    return any(isinstance(child.tag, str) and child.tag in BLOCK_CHILDREN for child in element)

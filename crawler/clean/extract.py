@@ -75,8 +75,8 @@ def extract_html(text: str, url: str | None = None, selectors: dict | None = Non
             extracted.fields[name] = value
     extracted.caption_hints = caption_hints(tree)
     body = _select_one(tree, selectors.get("body"))
-    skip = _selector_list(selectors.get("exclude"))
     if body is not None:
+        skip = [found for selector in _selector_list(selectors.get("exclude")) for found in selector(body)]
         extracted.lines = render_lines(body, skip)
         if "title" not in extracted.fields:
             extracted.fields["title"] = headline(tree, body) or ""
@@ -92,26 +92,28 @@ def extract_html(text: str, url: str | None = None, selectors: dict | None = Non
 def _with_trafilatura(tree, url, extracted: Extracted) -> None:
     """Body from trafilatura or from the densest container, whichever reads better."""
     container = best_container(tree)
-    dense_lines = render_lines(container) if container is not None else []
+    dense_lines = container.lines() if container is not None else []
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
         include_images=False, deduplicate=False,
     )
     trafilatura_lines = (document.text or "").splitlines() if document is not None else []
-    extracted.lines = _arbitrate(trafilatura_lines, dense_lines)
-    extracted.fields.setdefault("title", headline(tree, container))
+    extracted.lines = _arbitrate(trafilatura_lines, dense_lines, link_texts(tree))
+    extracted.fields.setdefault("title", headline(tree, container.element if container is not None else None))
 
 
-def _arbitrate(extracted: list[str], dense: list[str]) -> list[str]:
+def _arbitrate(extracted: list[str], dense: list[str], linked: frozenset = frozenset()) -> list[str]:
     """Choose between trafilatura's lines and the densest container's.
 
     The container wins when it is (nearly) a subset of what trafilatura found and keeps at
     least 40 % of its prose — trafilatura tends to take in comment notices and lists around
-    the article — or when trafilatura found next to no prose at all. When the two disagree,
-    trafilatura wins: the densest block was then some other dense list.
+    the article — or when trafilatura found next to no prose at all. Lines that are the text
+    of a link on the page (`linked`: related headlines, however many commas they have) are
+    not prose. When the two disagree, trafilatura wins: the densest block was then some other
+    dense list.
     """
     dense_weight = sum(prose_weight(line) for line in dense)
-    extracted_weight = sum(prose_weight(line) for line in extracted)
+    extracted_weight = sum(prose_weight(line) for line in extracted if not _mostly_linked(line, linked))
     if dense_weight == 0:
         return extracted
     if extracted_weight < MIN_PROSE and dense_weight > 2 * extracted_weight:
@@ -119,6 +121,17 @@ def _arbitrate(extracted: list[str], dense: list[str]) -> list[str]:
     if dense_weight >= 0.4 * extracted_weight and containment(dense, extracted) >= 0.8:
         return dense
     return extracted
+
+
+def link_texts(tree) -> frozenset:
+    """The character bigrams of the text of every link on the page (to tell a line of
+    headlines, bulleted or dated as an extractor renders it, from prose)."""
+    return frozenset(_bigrams([link.text_content() for link in tree.iter("a")]))
+
+
+def _mostly_linked(line: str, linked: frozenset) -> bool:
+    grams = _bigrams([line])
+    return bool(grams) and sum(count for gram, count in grams.items() if gram in linked) >= 0.6 * sum(grams.values())
 
 
 def containment(inner: list[str], outer: list[str]) -> float:

@@ -52,9 +52,10 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     return tree
 
 
-def render_lines(element, skip: list | None = None) -> list[str]:
-    """Text of an element, one line per block, without touching the tree."""
-    skipped = {id(found) for selector in (skip or []) for found in selector(element)}
+def render_lines(element, skip=frozenset()) -> list[str]:
+    """Text of an element, one line per block, without touching the tree; the elements in
+    `skip` are left out (their tails stay)."""
+    skipped = {id(found) for found in skip}
     chunks: list[str] = []
 
     def walk(node) -> None:

@@ -61,6 +61,36 @@ class LabelTable:
         return [label for label, name in self.fields.items() if name == field]
 
 
+@dataclass(frozen=True)
+class ContainerHints:
+    """What class/id names say about a block, see [container_hints] in rules.toml."""
+
+    positive_words: frozenset
+    positive_parts: tuple
+    negative_words: frozenset
+    negative_parts: tuple
+
+    def of(self, names: str) -> int:
+        """+1 for an article-like name, -1 for a list/player/furniture name, 0 for neither or both."""
+        lowered = names.lower()
+        tokens = {token.lower() for token in _NAME_TOKEN.findall(names)}
+        positive = bool(tokens & self.positive_words) or any(part in lowered for part in self.positive_parts)
+        negative = bool(tokens & self.negative_words) or any(part in lowered for part in self.negative_parts)
+        return int(positive) - int(negative)
+
+
+# Tokens of class and id names: split at non-alphanumerics, digits and camelCase humps.
+_NAME_TOKEN = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\x00-\x7f]+")
+
+
+def _container_hints(table: dict) -> ContainerHints:
+    entry = table.get("container_hints", {})
+    if entry and not entry.get("seen"):
+        raise ValueError(f"{RULES_FILE.name}: [container_hints] needs a 'seen' note")
+    return ContainerHints(*(frozenset(entry.get(key, [])) if key.endswith("words") else tuple(entry.get(key, []))
+                            for key in ("positive_words", "positive_parts", "negative_words", "negative_parts")))
+
+
 def _labels(table: dict) -> LabelTable | None:
     if "labels" not in table:
         return None
@@ -93,10 +123,10 @@ def _load(path: Path) -> tuple:
     if codes and not codes.get("seen"):
         raise ValueError(f"{path.name}: [staff_codes] needs a 'seen' note")
     return (rules, rewrites, url_dates, _labels(table), frozenset(placeholders.get("values", [])),
-            re.compile(prose.get("pattern", "(?!)")), re.compile(codes.get("pattern", "(?!)")))
+            re.compile(prose.get("pattern", "(?!)")), re.compile(codes.get("pattern", "(?!)")), _container_hints(table))
 
 
-LINE_RULES, URL_REWRITES, URL_DATES, LABELS, NOT_NAMES, NOT_CAPTIONS, STAFF_CODE = _load(RULES_FILE)
+LINE_RULES, URL_REWRITES, URL_DATES, LABELS, NOT_NAMES, NOT_CAPTIONS, STAFF_CODE, CONTAINER_HINTS = _load(RULES_FILE)
 
 
 def without_staff_code(name: str) -> str:
