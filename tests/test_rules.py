@@ -49,6 +49,16 @@ def test_every_rule_says_where_it_was_seen():
     ("文章来源:新华社 责任编辑:张伟_NE0011", "meta", {"source": "新华社", "editor": "张伟_NE0011"}),
     ("重点推荐", "drop_rest", {}),
     ("精彩视频推荐", "drop_rest", {}),
+    # the label lexicon: families, prefixes, separators, several labels on a line
+    ("来源丨吉林发布 编辑丨刘敏 审核丨王强", "meta", {"source": "吉林发布", "editor": "刘敏、王强"}),
+    ("【来源】长春市人民政府办公厅", "meta", {"source": "长春市人民政府办公厅"}),
+    ("〔稿源〕延边日报", "meta", {"source": "延边日报"}),
+    ("信息来源:市发改委 | 发布时间:2023-05-06", "meta", {"source": "市发改委", "date": "2023-05-06"}),
+    ("文/李明", "meta", {"author": "李明"}),
+    ("文/记者 李明 通讯员 赵亮", "byline", {"author": "李明 通讯员 赵亮"}),  # join_names drops the role
+    ("来源 吉林日报 作者 孙博", "meta", {"source": "吉林日报", "author": "孙博"}),
+    ("原文作者:陈雪 值班编辑:马丽 校对:高峰", "meta", {"author": "陈雪", "editor": "马丽、高峰"}),
+    ("摄影:周斌 监制:韩冰", "meta", {"credit": "周斌", "editor": "韩冰"}),
 ])
 def test_lines_of_each_family(line, action, fields):
     rule, found = match_line(line)
@@ -60,7 +70,7 @@ def test_lines_of_each_family(line, action, fields):
     "春光明媚,天气晴好。行走在省内各大开发区,机器轰鸣,塔吊林立的建设场景随处可见。",
     "关键词", "工业立区之变——", "精准发力 推动产业发展", "2022年,这是奋进的一年!",
     "省政府新闻发言人表示,下一步将加快项目建设。", "视频会议上,省长强调要抓好项目建设。",
-    "各地积极推荐优秀企业参加展会。", "专家推荐",
+    "各地积极推荐优秀企业参加展会。", "专家推荐", "【视频】e起点赞长春这十年|区县领导访谈·经开区",
 ])
 def test_body_lines_are_left_alone(line):
     assert match_line(line) is None

@@ -25,7 +25,8 @@ from .normalize import (
     join_names,
     to_simplified,
 )
-from .rules import NOT_CAPTIONS, NOT_NAMES, date_in_url, match_line
+from .headline import TITLE_SEPARATORS
+from .rules import NOT_CAPTIONS, NOT_NAMES, OUTLET_NAME, date_in_url, match_line
 
 if TYPE_CHECKING:
     from ..items import RawPage
@@ -123,7 +124,7 @@ def clean_page(page: RawPage, profile: Source | None = None) -> Article:
     date = next((parsed for parsed in map(iso_date, date_candidates) if parsed), None)
     if date is None and extracted is not None:
         date = iso_date(extracted.markup_date())
-    authors = reading.fields.get("author", []) or [_person(known.get("late_author"))]
+    authors = reading.fields.get("author", []) or [_person(known.get("late_author"), extracted)]
     return Article(
         title=known.get("title") or reading.first("title"),
         subtitle=known.get("subtitle") or reading.first("subtitle"),
@@ -156,14 +157,20 @@ def _field(name: str, value: str) -> str | None:
     return key or None
 
 
-def _person(value: str | None) -> str | None:
-    """A meta-tag author worth keeping: a short name in Han characters, not a CMS user id."""
-    return value if value and len(value) <= 20 and re.search(r"[\u4e00-\u9fff]", value) else None
+def _person(value: str | None, extracted) -> str | None:
+    """A meta-tag author worth keeping: a short name in Han characters, not a CMS user id,
+    not the outlet or platform ('国际在线', '网易' on a page titled '…_网易新闻')."""
+    if not value or len(value) > 20 or not re.search(r"[\u4e00-\u9fff]", value) or OUTLET_NAME.search(value):
+        return None
+    site = TITLE_SEPARATORS.split(extracted.page_title())[-1] if extracted is not None else ""
+    return None if value in site else value
 
 
 def _fill_from_page(reading, known: dict, extracted) -> None:
     """Fields printed outside the body (people.com.cn's date line, an editor under the
-    article) come from the rule table run over the whole page, when still missing."""
+    article) come from the rule table run over the whole page, when still missing: a date or
+    来源 only from above the article (under it, related lists print 'outlet date' on every
+    item), names from anywhere."""
     wanted = [name for name in ("date", "source", "editor", "author") if not known.get(name) and not reading.first(name)]
     if not wanted:
         return
@@ -172,10 +179,18 @@ def _fill_from_page(reading, known: dict, extracted) -> None:
     lines = [to_simplified(line) if len(line) <= META_LINE_MAX else line
              for line in halfwidth("\n".join(extracted.page_lines())).split("\n")]
     short = [line for line in lines if len(line) <= META_LINE_MAX]
-    page = read_lines(short, short)
+    above = short[:_article_start(short, reading)]
+    page, header = read_lines(short, short), read_lines(above, above)
     paired = paired_fields([collapse_spaces(line) for line in lines if line.strip()], reading.first("title"))
     for name in wanted:
-        if page.first(name):
-            reading.fields[name] = page.fields[name]
+        scanned = header if name in ("date", "source") else page
+        if scanned.first(name):
+            reading.fields[name] = scanned.fields[name]
         elif paired.get(name):
             reading.fields[name] = [paired[name]]
+
+
+def _article_start(lines: list[str], reading) -> int:
+    """Index of the first page line that is the article's first body line (or the end)."""
+    first = next((line.key for line in reading.body), None)
+    return next((index for index, line in enumerate(lines) if first and collapse_spaces(line) == first), len(lines))

@@ -57,6 +57,9 @@ class Extracted:
         """Every line of the page (for metadata printed outside the body)."""
         return render_lines(self.tree.body if self.tree.find("body") is not None else self.tree)
 
+    def page_title(self) -> str:
+        return collapse_spaces(self.tree.findtext(".//title") or "")
+
     def markup_date(self) -> str | None:
         """htmldate (time elements, JSON-LD, date attributes, scripts): the last resort, for
         pages whose text, meta tags and URL name no date."""

@@ -8,6 +8,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from .normalize import collapse_spaces, halfwidth
+from .rules import CONTAINER_HINTS
 
 _TITLE_ELEMENTS = CSSSelector("h1, h2, h3, [class*=title], [id*=title], [class*=Title], [id*=Title]")
 # Separators before a site suffix: '标题_网站', '标题 | 网站', '标题-频道-网站' (a hyphen only
@@ -18,11 +19,13 @@ _HEADINGS_BEFORE = etree.XPath("preceding::*[self::h1 or self::h2 or self::h3 or
 
 def headline(tree, article=None) -> str | None:
     """The headline: the longest heading (or og:title, or element whose class/id says
-    'title') that the page's <title> contains; else the single <h1>; else the <title>
+    'title', unless it also names a share widget, a list or a player: a share box repeats
+    the <title> with its site suffix) that the page's <title> contains; else the single <h1>; else the <title>
     without its site suffix ('标题_网站', '标题-频道-网站'); else the heading right above the
     `article` element; else the whole <title>."""
     page_title = collapse_spaces(tree.findtext(".//title") or "")
-    candidates = [collapse_spaces(element.text_content()) for element in _TITLE_ELEMENTS(tree)]
+    candidates = [collapse_spaces(element.text_content()) for element in _TITLE_ELEMENTS(tree)
+                  if CONTAINER_HINTS.of(f"{element.get('class', '')} {element.get('id', '')}") >= 0]
     candidates += [meta.get("content", "") for meta in tree.iter("meta") if meta.get("property") == "og:title"]
     squeezed = _squeeze(page_title)
     inside = [text for text in candidates if 4 <= len(text) <= 100 and _squeeze(text) in squeezed]

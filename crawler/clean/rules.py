@@ -9,7 +9,7 @@ from pathlib import Path
 
 RULES_FILE = Path(__file__).with_name("rules.toml")
 ACTIONS = {"drop", "drop_rest", "meta", "note", "caption", "byline"}
-_EDGES = re.compile(r"^[\s|]+|[\s|)\]】]+$")
+_EDGES = re.compile(r"^[\s|丨]+|[\s|丨)\]】〕]+$")
 _LEADING_DATE = re.compile(r"\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*")
 
 
@@ -41,20 +41,20 @@ class LabelTable:
     def match(self, key: str) -> tuple[LineRule, dict[str, str]] | None:
         if len(key) > self.max_length:
             return None
-        line = key.lstrip("([【")
+        line = key.lstrip("([【〔")
         head = _LEADING_DATE.match(line)
         rest = line[head.end():].lstrip(" |\xa0") if head else line
         found = list(self.label.finditer(rest))
         if not found or found[0].start() != 0:
             return None
-        labels = {match["label"] for match in found}
+        labels = {_label(match) for match in found}
         if labels <= set(self.fields_of("date")) - self.publication_dates:
             return None  # '时间: … 地点: …' is content
         values: dict[str, list[str]] = {"date": [head.group(0).strip()]} if head else {}
         for match, following in zip(found, found[1:] + [None]):
             value = _EDGES.sub("", rest[match.end():following.start() if following else len(rest)])
             if value:
-                values.setdefault(self.fields[match["label"]], []).append(value)
+                values.setdefault(self.fields[_label(match)], []).append(value)
         return self.rule, {name: "、".join(items) for name, items in values.items()}
 
     def fields_of(self, field: str) -> list[str]:
@@ -91,14 +91,28 @@ def _container_hints(table: dict) -> ContainerHints:
                             for key in ("positive_words", "positive_parts", "negative_words", "negative_parts")))
 
 
+def _label(match: re.Match) -> str:
+    return match["label"] or match["spaced"] or match["short"]
+
+
 def _labels(table: dict) -> LabelTable | None:
+    """One pattern for every label of [labels]: a label of two characters or more with a
+    separator (anywhere: '来源:X作者:Y' runs together), or with spaces alone, and a one-character
+    label with a separator, both only at the start or after a space or separator."""
     if "labels" not in table:
         return None
     entry = table["labels"]
     names = sorted(entry["fields"], key=len, reverse=True)
+    long_names = "|".join(map(re.escape, (name for name in names if len(name) > 1)))
+    short_names = "|".join(map(re.escape, (name for name in names if len(name) == 1))) or "(?!)"
     prefixes = "|".join(map(re.escape, entry.get("prefixes", [])))
-    pattern = re.compile((f"(?:{prefixes})?" if prefixes else "") + r"(?P<label>" + "|".join(map(re.escape, names))
-                         + r")\s*[:/]\s*")
+    prefix = f"(?:{prefixes})?" if prefixes else ""
+    separator = r"\s*(?:" + "|".join(map(re.escape, entry.get("separators", [":"]))) + r")\s*"
+    after_gap = r"(?<![^\s|丨,;()【】\[\]〔〕])"
+    pattern = re.compile(
+        f"{prefix}(?P<label>{long_names}){separator}"
+        f"|{after_gap}{prefix}(?P<spaced>{long_names})\\s+(?=[^\\s:])"
+        f"|{after_gap}(?P<short>{short_names}){separator}")
     return LabelTable(pattern, dict(entry["fields"]), frozenset(entry.get("publication_dates", [])),
                       int(entry.get("max_length", 100)), LineRule(pattern, "meta", entry["seen"]))
 
@@ -119,14 +133,19 @@ def _load(path: Path) -> tuple:
     prose = table.get("not_captions", {})
     if prose and not prose.get("seen"):
         raise ValueError(f"{path.name}: [not_captions] needs a 'seen' note")
+    outlets = table.get("outlets", {})
+    if outlets and not outlets.get("seen"):
+        raise ValueError(f"{path.name}: [outlets] needs a 'seen' note")
     codes = table.get("staff_codes", {})
     if codes and not codes.get("seen"):
         raise ValueError(f"{path.name}: [staff_codes] needs a 'seen' note")
     return (rules, rewrites, url_dates, _labels(table), frozenset(placeholders.get("values", [])),
-            re.compile(prose.get("pattern", "(?!)")), re.compile(codes.get("pattern", "(?!)")), _container_hints(table))
+            re.compile(prose.get("pattern", "(?!)")), re.compile(codes.get("pattern", "(?!)")), _container_hints(table),
+            re.compile("(?:" + "|".join(map(re.escape, outlets.get("suffixes", []))) + ")$" if outlets else "(?!)"))
 
 
-LINE_RULES, URL_REWRITES, URL_DATES, LABELS, NOT_NAMES, NOT_CAPTIONS, STAFF_CODE, CONTAINER_HINTS = _load(RULES_FILE)
+(LINE_RULES, URL_REWRITES, URL_DATES, LABELS, NOT_NAMES, NOT_CAPTIONS, STAFF_CODE, CONTAINER_HINTS,
+ OUTLET_NAME) = _load(RULES_FILE)
 
 
 def without_staff_code(name: str) -> str:
