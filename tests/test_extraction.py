@@ -190,3 +190,38 @@ def test_a_two_label_line_with_a_prefix_and_staff_codes_leaves_the_body():
     article = clean_page(RawPage(html))
     assert "本文来源" not in article.body and "王晓明" not in article.body
     assert (article.source_name, article.author, article.editor) == ("吉林日报", "王晓明 李静", "张伟")
+
+
+@pytest.mark.parametrize("meta_block, expected", [
+    # unlabelled date-and-source lines, either order, an IP-location tag is no outlet
+    ('<div class="info">http://news.example.cn 2023年05月06日09:30 吉林日报</div>', ("吉林日报", "2023-05-06T09:30:00+08:00")),
+    ('<div class="info">长春日报2023年05月06日09:30</div>', ("长春日报", "2023-05-06T09:30:00+08:00")),
+    ('<div class="info">2023年05月06日 09:30:00 来自吉林</div>', (None, "2023-05-06T09:30:00+08:00")),
+    # a date line ending in a bare label, the outlet on the next line
+    ('<div class="info">2023-05-06 09:30:00 来源:<a href="/">吉林日报(长春)</a></div>', ("吉林日报(长春)", "2023-05-06T09:30:00+08:00")),
+])
+def test_date_and_source_printed_under_the_headline(meta_block, expected):
+    article = clean_page(RawPage(page("我省出台支持民营经济发展若干措施_某某网", "我省出台支持民营经济发展若干措施",
+                                      meta_block=meta_block)))
+    assert (article.source_name, article.date) == expected
+
+
+def test_a_date_or_source_under_the_article_is_some_other_articles():
+    """Related lists print 'outlet time' on every item: no 来源 is taken from under the
+    article, while an editor box in the sidebar after them still counts."""
+    teasers = "".join(f"<p>{outlet} 2023-05-0{n} 10:00:00</p>" for n, outlet in enumerate(["城市日报", "江城晚报"], 1))
+    after = f'<div class="side">{teasers}<div class="tips">编辑:刘敏 策划:王强</div></div>'
+    article = clean_page(RawPage(page("我省出台支持民营经济发展若干措施_某某网", "我省出台支持民营经济发展若干措施", after=after)))
+    assert (article.source_name, article.editor) == (None, "刘敏、王强")
+    above = clean_page(RawPage(page("我省出台支持民营经济发展若干措施_某某网", "我省出台支持民营经济发展若干措施",
+                                    meta_block=f'<div class="info">{teasers}</div>')))
+    assert above.source_name == "城市日报"
+
+
+def test_an_outlet_in_the_author_meta_tag_is_no_author():
+    for outlet in ("国际在线", "某某网"):
+        head = f'<meta name="author" content="{outlet}">'
+        article = clean_page(RawPage(page("我省出台支持民营经济发展若干措施_某某网", "我省出台支持民营经济发展若干措施", extra_head=head)))
+        assert article.author is None
+    head = '<meta name="author" content="王晓明">'
+    assert clean_page(RawPage(page("标题_某某网", "标题", extra_head=head))).author == "王晓明"

@@ -168,9 +168,9 @@ def _person(value: str | None, extracted) -> str | None:
 
 def _fill_from_page(reading, known: dict, extracted) -> None:
     """Fields printed outside the body (people.com.cn's date line, an editor under the
-    article) come from the rule table run over the whole page, when still missing: a date or
-    来源 only from above the article (under it, related lists print 'outlet date' on every
-    item), names from anywhere."""
+    article) come from the rule table run over the page, when still missing: a date or 来源
+    only from above the article (under it, related lists print 'outlet date' on every item),
+    names from anywhere (an editor box may sit in a sidebar after the related lists)."""
     wanted = [name for name in ("date", "source", "editor", "author") if not known.get(name) and not reading.first(name)]
     if not wanted:
         return
@@ -178,19 +178,20 @@ def _fill_from_page(reading, known: dict, extracted) -> None:
     # per 1,000 characters, and a portal page carries thousands in menus and link lists).
     lines = [to_simplified(line) if len(line) <= META_LINE_MAX else line
              for line in halfwidth("\n".join(extracted.page_lines())).split("\n")]
-    short = [line for line in lines if len(line) <= META_LINE_MAX]
-    above = short[:_article_start(short, reading)]
-    page, header = read_lines(short, short), read_lines(above, above)
+    start = _article_start(lines, reading)
+    above = [line for line in lines[:start] if len(line) <= META_LINE_MAX]
+    below = [line for line in lines[start:] if len(line) <= META_LINE_MAX]
+    header, after = read_lines(above, above, trailers=False), read_lines(below, below, trailers=False)
     paired = paired_fields([collapse_spaces(line) for line in lines if line.strip()], reading.first("title"))
     for name in wanted:
-        scanned = header if name in ("date", "source") else page
-        if scanned.first(name):
-            reading.fields[name] = scanned.fields[name]
+        found = header.fields.get(name) or (after.fields.get(name) if name in ("editor", "author") else None)
+        if found:
+            reading.fields[name] = found
         elif paired.get(name):
             reading.fields[name] = [paired[name]]
 
 
 def _article_start(lines: list[str], reading) -> int:
-    """Index of the first page line that is the article's first body line (or the end)."""
-    first = next((line.key for line in reading.body), None)
-    return next((index for index, line in enumerate(lines) if first and collapse_spaces(line) == first), len(lines))
+    """Index of the page line where the article's body begins (the end when not found)."""
+    first = next(({collapse_spaces(line.original), line.key} for line in reading.body), set())
+    return next((index for index, line in enumerate(lines) if collapse_spaces(line) in first), len(lines))

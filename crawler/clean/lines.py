@@ -17,9 +17,12 @@ HEADLINE_MAX = 60
 SPLIT_HEADLINE_LINES = 6  # text lines a headline may be split over, and chrome lines before it
 _SPACES = re.compile(r"\s+")
 _DATE_ONLY = re.compile(r"^\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$")
-_BARE_LABEL = re.compile(r"^(?P<label>来源|作者|责任编辑|编辑)\s*:$")
+_BARE_LABEL = re.compile(r"^(?:\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*)?"
+                         r"(?P<label>来源|作者|责任编辑|编辑)\s*:$")
 _DATE_PIECE = re.compile(r"^[\d/:\-年月日\s]+$")
 _NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z·&]{2,12}$")
+# What a label's value on the next line may be: a name, an outlet with its place in brackets.
+_LABELLED_VALUE = re.compile(r"^[\u4e00-\u9fffA-Za-z·&()\-\s]{2,30}$")
 _LABEL_FIELDS = {"来源": "source", "作者": "author", "责任编辑": "editor", "编辑": "editor"}
 
 
@@ -53,15 +56,17 @@ def read_lines(
     title: str | None = None,
     caption_hints: frozenset[str] = frozenset(),
     dump: bool = False,
+    trailers: bool = True,
 ) -> Reading:
     """Sort lines into body, captions and metadata by the rule table.
 
     `keys` are the same lines halfwidth and simplified. `title` is the headline when the
     page markup already told it; otherwise it is found in the lines. `dump` marks a text
-    dump, where runs of blank lines stand for images.
+    dump, where runs of blank lines stand for images. `trailers=False` reads on past a
+    trailer heading (a page's header, where '精彩视频推荐' heads a sidebar, not a trailer).
     """
     reading = Reading()
-    lines = _classify(originals, keys, reading, caption_hints)
+    lines = _classify(originals, keys, reading, caption_hints, trailers)
     if title is None:
         title = _title_above_dateline(lines)
     if title is None:
@@ -81,7 +86,7 @@ def read_lines(
     return reading
 
 
-def _classify(originals, keys, reading, caption_hints) -> list[Line]:
+def _classify(originals, keys, reading, caption_hints, trailers: bool = True) -> list[Line]:
     lines: list[Line] = []
     gap, bare_label = 0, None
     for original, raw_key in zip(originals, keys):
@@ -103,7 +108,9 @@ def _classify(originals, keys, reading, caption_hints) -> list[Line]:
             continue
         rule, found = hit
         if rule.action == "drop_rest":
-            break
+            if trailers:
+                break
+            continue
         for name, value in found.items():
             reading.add(name, value)
         if rule.action in ("note", "caption", "byline"):
@@ -203,11 +210,9 @@ def paired_fields(lines: list[str], title: str | None = None) -> dict[str, str]:
                 break
     for line, following in zip(lines, lines[1:]):
         following = without_staff_code(following)
-        if not _NAME.match(following):
-            continue
         label = _BARE_LABEL.match(line)
-        if label:
+        if label and _LABELLED_VALUE.match(following) and match_line(following) is None:
             found.setdefault(_LABEL_FIELDS[label["label"]], following)
-        elif _DATE_ONLY.match(line):
+        elif _DATE_ONLY.match(line) and _NAME.match(following):
             found.setdefault("source", following)
     return found

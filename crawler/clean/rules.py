@@ -52,7 +52,7 @@ class LabelTable:
             return None  # '时间: … 地点: …' is content
         values: dict[str, list[str]] = {"date": [head.group(0).strip()]} if head else {}
         for match, following in zip(found, found[1:] + [None]):
-            value = _EDGES.sub("", rest[match.end():following.start() if following else len(rest)])
+            value = _trim(rest[match.end():following.start() if following else len(rest)])
             if value:
                 values.setdefault(self.fields[_label(match)], []).append(value)
         return self.rule, {name: "、".join(items) for name, items in values.items()}
@@ -89,6 +89,15 @@ def _container_hints(table: dict) -> ContainerHints:
         raise ValueError(f"{RULES_FILE.name}: [container_hints] needs a 'seen' note")
     return ContainerHints(*(frozenset(entry.get(key, [])) if key.endswith("words") else tuple(entry.get(key, []))
                             for key in ("positive_words", "positive_parts", "negative_words", "negative_parts")))
+
+
+def _trim(value: str) -> str:
+    """A label's value without separators and the closing bracket of the line around it
+    ('(责编:X)' → 'X'), but with its own ('吉林日报(长春)')."""
+    trimmed = _EDGES.sub("", value)
+    if trimmed.count("(") > trimmed.count(")") and value.rstrip().endswith(")"):
+        trimmed += ")"
+    return trimmed
 
 
 def _label(match: re.Match) -> str:
