@@ -86,3 +86,15 @@ def test_a_long_article_running_through_sibling_blocks_is_joined():
     blocks = "".join('<div class="para">' + "".join(f"<p>{text}</p>" for text in part) + "</div>" for part in parts)
     raw = _page(f'<div class="wrap"><h1>全市老旧小区改造开工</h1>{blocks}{_related_block()}</div>')
     assert _body(raw) == [text for part in parts for text in part]
+
+
+def test_headlines_set_inline_after_the_last_paragraph_are_a_related_list():
+    """A portal sets its related headlines as bare links after the article's paragraphs, in
+    the same block: they leave the body; a list of attachments does not."""
+    paragraphs = "".join(f"<p>{text}</p>" for text in SHORT_ARTICLE)
+    headlines = "".join(f'<b><a href="/n/{n}.html">{text}</a></b><br>' for n, text in enumerate(RELATED[:6]))
+    raw = _page(f'<div class="wrap"><h1>全市老旧小区改造开工</h1><div id="p_content">{paragraphs}{headlines}</div></div>')
+    assert _body(raw) == SHORT_ARTICLE
+    files = "".join(f'<a href="/f/{n}.pdf">{n}.老旧小区改造项目第{n}批名单.pdf</a><br>' for n in range(1, 4))
+    raw = _page(f'<div class="wrap"><h1>全市老旧小区改造开工</h1><div id="p_content">{paragraphs}{files}</div></div>')
+    assert _body(raw)[:2] == SHORT_ARTICLE and len(_body(raw)) == 5

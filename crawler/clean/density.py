@@ -16,6 +16,7 @@ article's prose (a long article split over several <div>s) are joined to it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -27,6 +28,9 @@ PARAGRAPH_TAGS = frozenset("p td pre blockquote li section div font span dd".spl
 BLOCK_CHILDREN = frozenset("p div table ul ol dl section article".split())
 SKIPPED = frozenset("script style noscript iframe select option button svg form textarea head nav footer header aside".split())
 NOISE_BLOCKS = ("div", "table", "ul", "ol", "dl", "section", "center", "aside", "figure")
+MIN_LINK_RUN = 3  # headlines in a row at the end of the container that make a related list
+ATTACHMENT = re.compile(r"附件|\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|txt)\b", re.I)
+_WORD = re.compile(r"[^\W_]")
 TOP = 10  # candidates compared after the link-density discount
 MOSTLY_LINKS = 0.5  # a block with more linked text than this is a list, never the article
 HINT_FACTORS = {1: 1.25, 0: 1.0, -1: 0.5}
@@ -66,7 +70,26 @@ class Container:
         return self.blocks[0]
 
     def lines(self) -> list[str]:
-        return [line for block in self.blocks for line in render_lines(block, self.skipped)]
+        lines = [line for block in self.blocks for line in render_lines(block, self.skipped)]
+        while lines and not _WORD.search(lines[-1]):
+            lines.pop()
+        return lines
+
+
+def link_texts(tree) -> frozenset:
+    """The character bigrams of the text of every link under an element (to tell a line of
+    headlines, bulleted or dated as an extractor renders it, from prose)."""
+    return frozenset(bigrams([link.text_content() for link in tree.iter("a")]))
+
+
+def mostly_linked(line: str, linked: frozenset) -> bool:
+    grams = bigrams([line])
+    return bool(grams) and sum(count for gram, count in grams.items() if gram in linked) >= 0.6 * sum(grams.values())
+
+
+def bigrams(lines: list[str]) -> Counter:
+    text = re.sub(r"\s+", "", "".join(lines))
+    return Counter(text[i:i + 2] for i in range(len(text) - 1))
 
 
 def best_container(tree) -> Container | None:
@@ -178,7 +201,7 @@ def _noise_inside(container, stats: dict) -> list:
     """Blocks inside the container that are not the article: mostly links (related lists,
     tag clouds, share bars) or named as page furniture, with little prose of their own
     (outermost ones only)."""
-    found = []
+    found = _link_run(container, stats)
     total = max(stats[container].marks, 1)
     pending = [child for child in container if isinstance(child.tag, str)]
     while pending:
@@ -192,6 +215,24 @@ def _noise_inside(container, stats: dict) -> list:
         else:
             pending.extend(child for child in block if isinstance(child.tag, str))
     return found
+
+
+def _link_run(container, stats: dict) -> list:
+    """Headlines set inline after the article's last paragraph (<b><a>…</a></b><br> …): the
+    run of linked children at the end of the container, when there are enough of them."""
+    run = []
+    for child in reversed(container):
+        if not isinstance(child.tag, str) or child.tag in SKIPPED:
+            continue
+        own = stats.get(child)
+        if _WORD.search(child.tail or "") or own is None:
+            break
+        if own.chars == 0:
+            continue
+        if own.linked < 0.9 * own.chars or ATTACHMENT.search(child.text_content()):
+            break
+        run.append(child)
+    return run if len(run) >= MIN_LINK_RUN else []
 
 
 def _has_block_child(element) -> bool:

@@ -19,7 +19,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from .captions import caption_hints
-from .density import best_container, prose_weight
+from .density import best_container, bigrams, link_texts, mostly_linked, prose_weight
 from .headline import headline
 from .markup import parse_html, render_lines
 from .normalize import collapse_spaces
@@ -116,7 +116,7 @@ def _arbitrate(extracted: list[str], dense: list[str], linked: frozenset = froze
     dense list.
     """
     dense_weight = sum(prose_weight(line) for line in dense)
-    extracted_weight = sum(prose_weight(line) for line in extracted if not _mostly_linked(line, linked))
+    extracted_weight = sum(prose_weight(line) for line in extracted if not mostly_linked(line, linked))
     if dense_weight == 0:
         return extracted
     if extracted_weight < MIN_PROSE and dense_weight > 2 * extracted_weight:
@@ -126,26 +126,10 @@ def _arbitrate(extracted: list[str], dense: list[str], linked: frozenset = froze
     return extracted
 
 
-def link_texts(tree) -> frozenset:
-    """The character bigrams of the text of every link on the page (to tell a line of
-    headlines, bulleted or dated as an extractor renders it, from prose)."""
-    return frozenset(_bigrams([link.text_content() for link in tree.iter("a")]))
-
-
-def _mostly_linked(line: str, linked: frozenset) -> bool:
-    grams = _bigrams([line])
-    return bool(grams) and sum(count for gram, count in grams.items() if gram in linked) >= 0.6 * sum(grams.values())
-
-
 def containment(inner: list[str], outer: list[str]) -> float:
     """Share of the character bigrams of `inner` that also occur in `outer`."""
-    inner_grams, outer_grams = _bigrams(inner), _bigrams(outer)
+    inner_grams, outer_grams = bigrams(inner), bigrams(outer)
     return sum((inner_grams & outer_grams).values()) / max(1, sum(inner_grams.values()))
-
-
-def _bigrams(lines: list[str]) -> Counter:
-    text = re.sub(r"\s+", "", "".join(lines))
-    return Counter(text[i:i + 2] for i in range(len(text) - 1))
 
 
 def _meta_fields(tree) -> dict[str, str]:
