@@ -59,6 +59,15 @@ def test_every_rule_says_where_it_was_seen():
     ("来源 吉林日报 作者 孙博", "meta", {"source": "吉林日报", "author": "孙博"}),
     ("原文作者:陈雪 值班编辑:马丽 校对:高峰", "meta", {"author": "陈雪", "editor": "马丽、高峰"}),
     ("摄影:周斌 监制:韩冰", "meta", {"credit": "周斌", "editor": "韩冰"}),
+    # trailer headings (drop the rest) and the platform's notices
+    ("相关资讯", "drop_rest", {}), ("热门文章", "drop_rest", {}), ("猜你喜欢", "drop_rest", {}),
+    ("作者最新文章", "drop_rest", {}), ("小编最近文章", "drop_rest", {}), ("延伸阅读:", "drop_rest", {}),
+    ("本文为某某网授权某某财经发布,转载请注明出处。", "drop", {}),
+    ("(作者系吉林大学经济学院教授)", "drop", {}),
+    ("特别声明:以上文章内容仅代表作者本人观点,不代表本站观点或立场。", "drop", {}),
+    ("转播到腾讯微博", "drop", {}),
+    ("△长春新区重点项目建设现场", "caption", {}),
+    ("长春新区重点项目建设现场 张三/摄", "caption", {}),
 ])
 def test_lines_of_each_family(line, action, fields):
     rule, found = match_line(line)
@@ -70,7 +79,7 @@ def test_lines_of_each_family(line, action, fields):
     "春光明媚,天气晴好。行走在省内各大开发区,机器轰鸣,塔吊林立的建设场景随处可见。",
     "关键词", "工业立区之变——", "精准发力 推动产业发展", "2022年,这是奋进的一年!",
     "省政府新闻发言人表示,下一步将加快项目建设。", "视频会议上,省长强调要抓好项目建设。",
-    "各地积极推荐优秀企业参加展会。", "专家推荐", "【视频】e起点赞长春这十年|区县领导访谈·经开区",
+    "各地积极推荐优秀企业参加展会。", "专家推荐", "相关部门负责人表示,将加快推进。", "作者在文中写道,改革仍需深化。", "【视频】e起点赞长春这十年|区县领导访谈·经开区",
 ])
 def test_body_lines_are_left_alone(line):
     assert match_line(line) is None

@@ -126,6 +126,15 @@ def _labels(table: dict) -> LabelTable | None:
                       int(entry.get("max_length", 100)), LineRule(pattern, "meta", entry["seen"]))
 
 
+def _trailer_rule(entries: list[dict]) -> LineRule:
+    """The [[trailer]] headings as one drop_rest rule: a line that is only a heading."""
+    if any(not entry.get("seen") for entry in entries):
+        raise ValueError(f"{RULES_FILE.name}: every [[trailer]] needs a 'seen' note")
+    headings = "|".join(f"(?:{entry['heading']})" for entry in entries) or "(?!)"
+    return LineRule(re.compile(f"^(?:{headings})\\s*(?::|>>|更多)?\\s*$"), "drop_rest",
+                    "; ".join(entry["seen"] for entry in entries))
+
+
 def _load(path: Path) -> tuple:
     with open(path, "rb") as handle:
         table = tomllib.load(handle)
@@ -134,6 +143,7 @@ def _load(path: Path) -> tuple:
         if entry.get("action") not in ACTIONS or not entry.get("seen"):
             raise ValueError(f"{path.name}: line rule {number} needs an action in {sorted(ACTIONS)} and a 'seen' note")
         rules.append(LineRule(re.compile(entry["pattern"]), entry["action"], entry["seen"]))
+    rules.append(_trailer_rule(table.get("trailer", [])))
     rewrites = [(re.compile(entry["pattern"]), entry["replace"]) for entry in table.get("url_rewrite", [])]
     url_dates = [re.compile(entry["pattern"]) for entry in table.get("url_date", [])]
     placeholders = table.get("not_names", {})
