@@ -225,3 +225,17 @@ def test_an_outlet_in_the_author_meta_tag_is_no_author():
         assert article.author is None
     head = '<meta name="author" content="王晓明">'
     assert clean_page(RawPage(page("标题_某某网", "标题", extra_head=head))).author == "王晓明"
+
+
+def test_a_headline_the_title_tag_words_a_little_differently():
+    """The <title> shortens the headline and adds the site; the heading that shares most of
+    it wins over the list titles and the column name."""
+    headline = "我省出台26条措施支持民营经济高质量发展"
+    html = page("我省出台26条措施支持民营经济发展_某某网", headline,
+                after='<div class="list-title">民营经济</div><div class="news-title">全省开发区建设提速</div>')
+    assert clean_page(RawPage(html)).title == headline
+
+
+def test_bare_date_line_under_the_headline_is_the_date():
+    html = page("标题_某某网", "标题", meta_block="<div>2023年05月06日 09:30</div>")
+    assert clean_page(RawPage(html)).date == "2023-05-06T09:30:00+08:00"

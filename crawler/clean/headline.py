@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from lxml import etree
 from lxml.cssselect import CSSSelector
@@ -14,13 +15,15 @@ _TITLE_ELEMENTS = CSSSelector("h1, h2, h3, [class*=title], [id*=title], [class*=
 # Separators before a site suffix: '标题_网站', '标题 | 网站', '标题-频道-网站' (a hyphen only
 # when short segments follow it to the end, so hyphens inside a headline stay).
 TITLE_SEPARATORS = re.compile(r"\s*(?:_+|\||--+|\s-\s|-(?=[^-]{2,12}(?:-[^-]{2,12})*$)|–|—(?!—))\s*")
+NEAR_RUN, NEAR_SHARE = 6, 0.6  # a heading 'nearly inside' the <title> shares this much of it
 _HEADINGS_BEFORE = etree.XPath("preceding::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]")
 
 
 def headline(tree, article=None) -> str | None:
     """The headline: the longest heading (or og:title, or element whose class/id says
     'title', unless it also names a share widget, a list or a player: a share box repeats
-    the <title> with its site suffix) that the page's <title> contains; else the single <h1>; else the <title>
+    the <title> with its site suffix) that the page's <title> contains, else the one that
+    shares most of its characters with it; else the single <h1>; else the <title>
     without its site suffix ('标题_网站', '标题-频道-网站'); else the heading right above the
     `article` element; else the whole <title>."""
     page_title = collapse_spaces(tree.findtext(".//title") or "")
@@ -31,6 +34,9 @@ def headline(tree, article=None) -> str | None:
     inside = [text for text in candidates if 4 <= len(text) <= 100 and _squeeze(text) in squeezed]
     if inside:
         return max(inside, key=len)
+    near = _nearly_inside(candidates, squeezed)
+    if near:
+        return near
     headings = [text for text in (collapse_spaces(h.text_content()) for h in tree.iter("h1")) if text]
     if len(headings) == 1:
         return headings[0]
@@ -38,6 +44,21 @@ def headline(tree, article=None) -> str | None:
     if segments and len(segments[0]) >= 6:
         return segments[0]
     return _heading_above(article) or page_title or None
+
+
+def _nearly_inside(candidates: list[str], squeezed_title: str) -> str | None:
+    """The heading that shares the longest run of characters with the <title>, when that run
+    is most of the heading: the <title> often words the headline a little differently
+    (another punctuation, a column tag, a shortened tail)."""
+    best, best_run = None, 0
+    for text in candidates:
+        squeezed = _squeeze(text)
+        if not 4 <= len(squeezed) <= 100:
+            continue
+        run = SequenceMatcher(None, squeezed, squeezed_title, autojunk=False).find_longest_match().size
+        if run >= max(NEAR_RUN, NEAR_SHARE * len(squeezed)) and run > best_run:
+            best, best_run = text, run
+    return best
 
 
 def _heading_above(article) -> str | None:
