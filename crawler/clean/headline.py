@@ -11,7 +11,10 @@ from lxml.cssselect import CSSSelector
 from .normalize import collapse_spaces, halfwidth
 from .rules import CONTAINER_HINTS
 
-_TITLE_ELEMENTS = CSSSelector("h1, h2, h3, [class*=title], [id*=title], [class*=Title], [id*=Title]")
+# Headings, and elements whose class or id says title: 'title', 'tit' (a financial newspaper, a
+# financial portal), 'headline', 'biaoti' and 'bt' (标题).
+_TITLE_ELEMENTS = CSSSelector("h1, h2, h3, [class*=tit], [id*=tit], [class*=Tit], [id*=Tit], [class*=TIT], [id*=TIT], "
+                              "[class*=headline], [class*=biaoti], [id*=biaoti], [class~=bt], [id=bt]")
 # Separators before a site suffix: '标题_网站', '标题 | 网站', '标题-频道-网站' (a hyphen only
 # when short segments follow it to the end, so hyphens inside a headline stay).
 TITLE_SEPARATORS = re.compile(r"\s*(?:_+|\||--+|\s-\s|-(?=[^-]{2,12}(?:-[^-]{2,12})*$)|–|—(?!—))\s*")

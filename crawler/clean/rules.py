@@ -10,6 +10,7 @@ from pathlib import Path
 RULES_FILE = Path(__file__).with_name("rules.toml")
 ACTIONS = {"drop", "drop_rest", "meta", "note", "caption", "byline"}
 _EDGES = re.compile(r"^[\s|丨]+|[\s|丨)\]】〕]+$")
+_BAR = re.compile(r"\s*[|丨]\s*")  # a value ends at a bar: '来源:X | 2023-05-06'
 _LEADING_DATE = re.compile(r"\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*")
 
 
@@ -92,9 +93,10 @@ def _container_hints(table: dict) -> ContainerHints:
 
 
 def _trim(value: str) -> str:
-    """A label's value without separators and the closing bracket of the line around it
-    ('(责编:X)' → 'X'), but with its own ('吉林日报(长春)')."""
-    trimmed = _EDGES.sub("", value)
+    """A label's value without separators, what follows a bar ('来源:X | 2023-05-06' → 'X')
+    and the closing bracket of the line around it ('(责编:X)' → 'X'), but with its own
+    ('吉林日报(长春)')."""
+    trimmed = _EDGES.sub("", _BAR.split(_EDGES.sub("", value))[0])
     if trimmed.count("(") > trimmed.count(")") and value.rstrip().endswith(")"):
         trimmed += ")"
     return trimmed
