@@ -114,7 +114,7 @@ def clean_page(page: RawPage, profile: Source | None = None) -> Article:
     keys = _simplified_lines(originals) if script == "zh-Hant" else originals
     reading = read_lines(originals, keys, title=known.get("title"), caption_hints=captions, dump=extracted is None)
     if extracted is not None:
-        _fill_from_page(reading, known, extracted)
+        _fill_from_page(reading, known, extracted, script)
     body = "\n".join(line.key for line in reading.body)
     if len(_WORD.findall(body)) < MIN_BODY_CHARS:
         raise EmptyArticle(f"no article text left after cleaning ({len(body)} characters)")
@@ -166,7 +166,7 @@ def _person(value: str | None, extracted) -> str | None:
     return None if value in site else value
 
 
-def _fill_from_page(reading, known: dict, extracted) -> None:
+def _fill_from_page(reading, known: dict, extracted, script: str) -> None:
     """Fields printed outside the body (people.com.cn's date line, an editor under the
     article) come from the rule table run over the page, when still missing: a date or 来源
     only from above the article (under it, related lists print 'outlet date' on every item),
@@ -174,10 +174,13 @@ def _fill_from_page(reading, known: dict, extracted) -> None:
     wanted = [name for name in ("date", "source", "editor", "author") if not known.get(name) and not reading.first(name)]
     if not wanted:
         return
-    # Metadata lines are short; prose is not, and is left unconverted (OpenCC costs ~3 ms
-    # per 1,000 characters, and a portal page carries thousands in menus and link lists).
-    lines = [to_simplified(line) if len(line) <= META_LINE_MAX else line
-             for line in halfwidth("\n".join(extracted.page_lines())).split("\n")]
+    lines = [line for line in halfwidth("\n".join(extracted.page_lines())).split("\n") if line.strip()]
+    if script == "zh-Hant":
+        # Metadata lines are short; prose is not, and is left unconverted (OpenCC costs ~3 ms
+        # per 1,000 characters, and a portal page carries thousands in menus and link lists).
+        short = [index for index, line in enumerate(lines) if len(line) <= META_LINE_MAX]
+        for index, line in zip(short, _simplified_lines([lines[index] for index in short])):
+            lines[index] = line
     start = _article_start(lines, reading)
     above = [line for line in lines[:start] if len(line) <= META_LINE_MAX]
     below = [line for line in lines[start:] if len(line) <= META_LINE_MAX]

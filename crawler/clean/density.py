@@ -31,6 +31,7 @@ NOISE_BLOCKS = ("div", "table", "ul", "ol", "dl", "section", "center", "aside", 
 MIN_LINK_RUN = 3  # headlines in a row at the end of the container that make a related list
 ATTACHMENT = re.compile(r"附件|\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|txt)\b", re.I)
 _WORD = re.compile(r"[^\W_]")
+SURE_MARKS, SURE_LINKS = 20, 0.2  # a container named as the article with this much prose and few links
 TOP = 10  # candidates compared after the link-density discount
 MOSTLY_LINKS = 0.5  # a block with more linked text than this is a list, never the article
 HINT_FACTORS = {1: 1.25, 0: 1.0, -1: 0.5}
@@ -51,6 +52,8 @@ class Stats:
     chars: int = 0
     linked: int = 0
     marks: int = 0
+    direct_chars: int = 0  # text set directly in the element, not in its children
+    direct_marks: int = 0
 
     @property
     def link_density(self) -> float:
@@ -64,6 +67,7 @@ class Container:
 
     blocks: list
     skipped: set = field(default_factory=set)
+    sure: bool = False  # named as the article, long and free of links: no second opinion needed
 
     @property
     def element(self):
@@ -109,13 +113,15 @@ def best_container(tree) -> Container | None:
     score, element, noise = max(candidates, key=lambda candidate: candidate[0])
     blocks = _with_siblings(element, score, scores, stats)
     skipped = set(noise).union(*(_noise_inside(block, stats) for block in blocks if block is not element))
-    return Container(blocks, skipped)
+    net = _net(stats[element], [stats[block] for block in noise])
+    sure = _hint(element) > 0 and net.marks >= SURE_MARKS and net.link_density < SURE_LINKS
+    return Container(blocks, skipped, sure)
 
 
 def _net(whole: Stats, parts: list[Stats]) -> Stats:
     """The stats of an element without some blocks inside it."""
     return Stats(whole.chars - sum(part.chars for part in parts), whole.linked - sum(part.linked for part in parts),
-                 whole.marks - sum(part.marks for part in parts))
+                 whole.marks - sum(part.marks for part in parts), whole.direct_chars, whole.direct_marks)
 
 
 def element_stats(tree) -> dict:
@@ -123,13 +129,16 @@ def element_stats(tree) -> dict:
     stats: dict = {}
     elements = [element for element in tree.iter() if isinstance(element.tag, str)]
     for element in reversed(elements):
-        own = len(element.text or "")
-        marks = prose_weight(element.text or "")
-        chars, linked = own, 0
+        text = element.text or ""
+        chars, marks, linked = len(text), prose_weight(text), 0
+        direct_chars, direct_marks = len(text.strip()), marks
         for child in element:
             tail = child.tail or ""
+            tail_marks = prose_weight(tail)
             chars += len(tail)
-            marks += prose_weight(tail)
+            marks += tail_marks
+            direct_chars += len(tail.strip())
+            direct_marks += tail_marks
             inner = stats.get(child)
             if inner is not None and child.tag not in SKIPPED:
                 chars += inner.chars
@@ -138,21 +147,28 @@ def element_stats(tree) -> dict:
         if element.tag == "a":  # a headline's commas are not prose
             stats[element] = Stats(chars, chars, 0)
         else:
-            stats[element] = Stats(chars, linked, marks)
+            stats[element] = Stats(chars, linked, marks, direct_chars, direct_marks)
     return stats
 
 
 def _paragraph_scores(tree, stats) -> dict:
+    """Paragraph scores collected by parents (in full) and grandparents (half). A paragraph is
+    an element without block children, or the text set directly in a block between its
+    children (a CMS that writes the whole article as one text node beside an empty <p/>)."""
     scores: dict = {}
     skipped = {node for root in tree.iter(*SKIPPED) for node in root.iter()}
     for paragraph in tree.iter(*PARAGRAPH_TAGS):
-        if paragraph in skipped or _has_block_child(paragraph):
+        if paragraph in skipped:
             continue
         own = stats[paragraph]
-        if own.chars < 10 or own.marks == 0:
-            continue
-        score = (own.marks + min(own.chars / 100, 3)) * (1 - own.link_density)
-        parent = paragraph.getparent()
+        if _has_block_child(paragraph):
+            if own.direct_chars < 10 or own.direct_marks == 0:
+                continue
+            score, parent = own.direct_marks + min(own.direct_chars / 100, 3), paragraph
+        else:
+            if own.chars < 10 or own.marks == 0:
+                continue
+            score, parent = (own.marks + min(own.chars / 100, 3)) * (1 - own.link_density), paragraph.getparent()
         if parent is None:
             continue
         scores[parent] = scores.get(parent, 0.0) + score

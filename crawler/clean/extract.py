@@ -2,7 +2,8 @@
 
 Order of trust: a source profile's selectors, then the meta tags that Chinese government
 sites must carry (ArticleTitle/PubDate/ContentSource) and the Baidu-news ids that many news
-CMSs print, then trafilatura for the body and whatever metadata is still missing.
+CMSs print. Without a profile the body is the densest container (density.py), with
+trafilatura as a second opinion when the container is not sure of itself.
 """
 
 from __future__ import annotations
@@ -87,43 +88,52 @@ def extract_html(text: str, url: str | None = None, selectors: dict | None = Non
         if selectors.get("body"):
             # Templates change silently: say so, then extract generically.
             logger.warning("body selector %r matched nothing on %s; using generic extraction", selectors["body"], url)
-        _with_trafilatura(tree, url, extracted)
+        _generic_body(tree, url, extracted)
     extracted.fields = {name: value for name, value in extracted.fields.items() if value}
     return extracted
 
 
-def _with_trafilatura(tree, url, extracted: Extracted) -> None:
-    """Body from trafilatura or from the densest container, whichever reads better."""
+def _generic_body(tree, url, extracted: Extracted) -> None:
+    """Body from the densest container, or from trafilatura when it reads better. A container
+    the page names as its article, long and free of links, needs no second opinion: that
+    saves trafilatura's run on most article pages (bench/extraction.py)."""
     container = best_container(tree)
     dense_lines = container.lines() if container is not None else []
+    extracted.fields.setdefault("title", headline(tree, container.element if container is not None else None))
+    if container is not None and container.sure:
+        extracted.lines = dense_lines
+        return
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
         include_images=False, deduplicate=False,
     )
     trafilatura_lines = (document.text or "").splitlines() if document is not None else []
-    extracted.lines = _arbitrate(trafilatura_lines, dense_lines, link_texts(tree))
-    extracted.fields.setdefault("title", headline(tree, container.element if container is not None else None))
+    extracted.lines = _arbitrate(trafilatura_lines, dense_lines, lambda: link_texts(tree))
 
 
-def _arbitrate(extracted: list[str], dense: list[str], linked: frozenset = frozenset()) -> list[str]:
+def _arbitrate(extracted: list[str], dense: list[str], linked=frozenset) -> list[str]:
     """Choose between trafilatura's lines and the densest container's.
 
     The container wins when it is (nearly) a subset of what trafilatura found and keeps at
     least 40 % of its prose — trafilatura tends to take in comment notices and lists around
     the article — or when trafilatura found next to no prose at all. Lines that are the text
-    of a link on the page (`linked`: related headlines, however many commas they have) are
-    not prose. When the two disagree, trafilatura wins: the densest block was then some other
-    dense list.
+    of a link on the page are not prose: related headlines, however many commas they have
+    (`linked()` gives the bigrams of the page's link texts; called only when it matters).
+    When the two disagree, trafilatura wins: the densest block was then some other list.
     """
     dense_weight = sum(prose_weight(line) for line in dense)
-    extracted_weight = sum(prose_weight(line) for line in extracted if not mostly_linked(line, linked))
     if dense_weight == 0:
         return extracted
-    if extracted_weight < MIN_PROSE and dense_weight > 2 * extracted_weight:
+    weights = [prose_weight(line) for line in extracted]
+    if sum(weights) < MIN_PROSE and dense_weight > 2 * sum(weights):
         return dense
-    if dense_weight >= 0.4 * extracted_weight and containment(dense, extracted) >= 0.8:
+    if containment(dense, extracted) < 0.8:
+        return extracted
+    if dense_weight >= 0.4 * sum(weights):
         return dense
-    return extracted
+    grams = linked()
+    prose = sum(weight for weight, line in zip(weights, extracted) if weight and not mostly_linked(line, grams))
+    return dense if dense_weight >= 0.4 * prose else extracted
 
 
 def containment(inner: list[str], outer: list[str]) -> float:
