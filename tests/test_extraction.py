@@ -239,3 +239,15 @@ def test_a_headline_the_title_tag_words_a_little_differently():
 def test_bare_date_line_under_the_headline_is_the_date():
     html = page("标题_某某网", "标题", meta_block="<div>2023年05月06日 09:30</div>")
     assert clean_page(RawPage(html)).date == "2023-05-06T09:30:00+08:00"
+
+
+def test_the_headline_of_a_page_without_a_title_element():
+    """An old page saved without its <head>: the headline is the bold line above the
+    article (its date line under it is no headline); a CleanEval wrapper's title counts."""
+    body = "".join(f"<p>{text}</p>" for text in ARTICLE)
+    old = (f'<table><tr><td><a href="/">首页</a> <b><a href="/gn/">国内新闻</a></b></td></tr>'
+           f'<tr><td class="f24"><b>我省出台26条措施支持民营经济发展</b></td></tr>'
+           f'<tr><td><b>2005年03月21日 11:21 吉林日报</b></td></tr><tr><td><div id="zoom">{body}</div></td></tr></table>')
+    assert clean_page(RawPage(old.encode())).title == "我省出台26条措施支持民营经济发展"
+    wrapped = f'<text id="http://news.example.cn/1.html" title="我省出台26条措施支持民营经济发展_某某网">{old}</text>'
+    assert clean_page(RawPage(wrapped.encode())).title == "我省出台26条措施支持民营经济发展"

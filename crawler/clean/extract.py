@@ -21,7 +21,7 @@ from lxml.cssselect import CSSSelector
 
 from .captions import caption_hints
 from .density import best_container, bigrams, link_texts, mostly_linked, prose_weight
-from .headline import headline
+from .headline import headline, title_of
 from .markup import parse_html, render_lines
 from .normalize import collapse_spaces
 
@@ -59,7 +59,7 @@ class Extracted:
         return render_lines(self.tree.body if self.tree.find("body") is not None else self.tree)
 
     def page_title(self) -> str:
-        return collapse_spaces(self.tree.findtext(".//title") or "")
+        return title_of(self.tree)
 
     def markup_date(self) -> str | None:
         """htmldate (time elements, JSON-LD, date attributes, scripts): the last resort, for

@@ -20,6 +20,12 @@ _TITLE_ELEMENTS = CSSSelector("h1, h2, h3, [class*=tit], [id*=tit], [class*=Tit]
 TITLE_SEPARATORS = re.compile(r"\s*(?:_+|\||--+|\s-\s|-(?=[^-]{2,12}(?:-[^-]{2,12})*$)|–|—(?!—))\s*")
 NEAR_RUN, NEAR_SHARE = 6, 0.6  # a heading 'nearly inside' the <title> shares this much of it
 _HEADINGS_BEFORE = etree.XPath("preceding::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]")
+_PROMINENT_BEFORE = etree.XPath(
+    "preceding::*[self::h1 or self::h2 or self::h3 or self::h4 or self::b or self::strong"
+    " or (self::font and number(@size) >= 4) or contains(@class, 'tit') or contains(@class, 'Tit')"
+    " or contains(@id, 'tit') or contains(@id, 'Tit')]")
+# What a bold line above an article is when it is no headline: a date or label line, a sentence.
+_NOT_HEADLINE = re.compile(r"\d{4}[-/年.]\d{1,2}|[:：]|。$")
 
 
 def headline(tree, article=None) -> str | None:
@@ -28,8 +34,14 @@ def headline(tree, article=None) -> str | None:
     the <title> with its site suffix) that the page's <title> contains, else the one that
     shares most of its characters with it; else the single <h1>; else the <title>
     without its site suffix ('标题_网站', '标题-频道-网站'); else the heading right above the
-    `article` element; else the whole <title>."""
-    page_title = collapse_spaces(tree.findtext(".//title") or "")
+    `article` element; else the whole <title>. A page without a <title> (a saved fragment,
+    an old page stripped of its head): the single <h1>, else the nearest prominent line
+    above the article."""
+    page_title = title_of(tree)
+    headings = [text for text in (collapse_spaces(h.text_content()) for h in tree.iter("h1")) if text]
+    if not page_title:
+        single = headings[0] if len(headings) == 1 else None
+        return single or _heading_above(article, _PROMINENT_BEFORE) or _heading_above(article)
     candidates = [collapse_spaces(element.text_content()) for element in _TITLE_ELEMENTS(tree)
                   if CONTAINER_HINTS.of(f"{element.get('class', '')} {element.get('id', '')}") >= 0]
     candidates += [meta.get("content", "") for meta in tree.iter("meta") if meta.get("property") == "og:title"]
@@ -40,7 +52,6 @@ def headline(tree, article=None) -> str | None:
     near = _nearly_inside(candidates, squeezed)
     if near:
         return near
-    headings = [text for text in (collapse_spaces(h.text_content()) for h in tree.iter("h1")) if text]
     if len(headings) == 1:
         return headings[0]
     segments = [part for part in TITLE_SEPARATORS.split(page_title) if part]
@@ -64,13 +75,30 @@ def _nearly_inside(candidates: list[str], squeezed_title: str) -> str | None:
     return best
 
 
-def _heading_above(article) -> str | None:
+def title_of(tree) -> str:
+    """The page's <title>, or the title a CleanEval wrapper <text title=…> keeps of it."""
+    title = collapse_spaces(tree.findtext(".//title") or "")
+    if not title:
+        wrapper = tree.find(".//text[@title]")
+        title = collapse_spaces(wrapper.get("title")) if wrapper is not None else ""
+    return title
+
+
+def _heading_above(article, before=None) -> str | None:
     """The heading right before the article element, for a <title> that names only the
     column and the site ('新闻动态--中国地理学会官网' over an <h5> headline, as a learned
-    society's news page prints it)."""
-    headings = _HEADINGS_BEFORE(article) if article is not None else []
-    text = collapse_spaces(headings[-1].text_content()) if headings else ""
-    return text if 6 <= len(text) <= 100 else None
+    society's news page prints it); with `before=_PROMINENT_BEFORE`, for a page without any
+    <title>, the nearest heading, title-named or bold element above the article that reads
+    as a headline (not a date line, not a sentence)."""
+    if article is None:
+        return None
+    for element in reversed((before or _HEADINGS_BEFORE)(article)):
+        text = collapse_spaces(element.text_content())
+        if before is None:
+            return text if 6 <= len(text) <= 100 else None
+        if 6 <= len(text) <= 100 and not _NOT_HEADLINE.search(text):
+            return text
+    return None
 
 
 def _squeeze(text: str) -> str:
