@@ -251,3 +251,17 @@ def test_the_headline_of_a_page_without_a_title_element():
     assert clean_page(RawPage(old.encode())).title == "我省出台26条措施支持民营经济发展"
     wrapped = f'<text id="http://news.example.cn/1.html" title="我省出台26条措施支持民营经济发展_某某网">{old}</text>'
     assert clean_page(RawPage(wrapped.encode())).title == "我省出台26条措施支持民营经济发展"
+
+
+def test_short_lines_after_the_last_sentence_are_page_furniture():
+    """Tags, a comment box heading and a link label under the article leave the body (no rule
+    names them); a closing attribution and how a notice ends (attachments, issuing office)
+    stay (its date line is the date)."""
+    furniture = "<p>民营经济 营商环境</p><p>网友评论</p><p>查看更多</p>"
+    html = page("标题_某某网", "标题").replace(ARTICLE[-1].encode(), (ARTICLE[-1] + "</p><p>(记者 张雅静)").encode())
+    html = html.replace(b'<div class="related">', f'<div class="tags">{furniture}</div><div class="related">'.encode())
+    article = clean_page(RawPage(html))
+    assert article.body.split("\n") == ARTICLE + ["(记者 张雅静)"]
+    ending = ["附件:1.民营企业名单.xlsx", "吉林省人民政府办公厅", "2023年4月12日"]
+    notice = page("标题_某某网", "标题").replace(ARTICLE[-1].encode(), (ARTICLE[-1] + "</p><p>" + "</p><p>".join(ending)).encode())
+    assert clean_page(RawPage(notice)).body.split("\n") == ARTICLE + ending[:2]

@@ -10,10 +10,13 @@ import re
 from dataclasses import dataclass, field
 
 from .normalize import collapse_spaces
-from .rules import match_line, without_staff_code
+from .rules import DOCUMENT_END, match_line, without_staff_code
 
 SENTENCE_END = ("。", "!", "?", "…", "”", ";", ".", "\"")
 HEADLINE_MAX = 60
+TAIL_LINE_MAX = 40  # longest line _drop_tail takes for page furniture
+SENTENCE_MIN = 20  # a sentence of the article: this long, with a sentence mark
+SENTENCE_MARK = re.compile(r"[,。;!?]")
 SPLIT_HEADLINE_LINES = 6  # text lines a headline may be split over, and chrome lines before it
 _SPACES = re.compile(r"\s+")
 _DATE_ONLY = re.compile(r"^\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$")
@@ -30,8 +33,9 @@ _LABEL_FIELDS = {"来源": "source", "作者": "author", "责任编辑": "editor
 class Line:
     original: str
     key: str  # halfwidth, simplified, spaces collapsed
-    kind: str = "text"  # text | caption | byline | dated (a dropped header line carrying a date)
+    kind: str = "text"  # text | caption | byline | dated (a dropped header line carrying a date) | trailer
     gap: int = 0  # blank lines before it (a text dump shows images as runs of blank lines)
+    note: bool = False  # an inline attribution the rule table found ('(记者 X)'): body text
 
 
 @dataclass
@@ -76,6 +80,7 @@ def read_lines(
     if title:
         reading.fields["title"] = [title]
         _drop_title_repeats(lines, title)
+    _drop_tail(lines)
     for line in lines:
         if dump and line.kind == "text" and line.gap >= 2 and _short_unpunctuated(line.key):
             line.kind = "caption"
@@ -115,11 +120,30 @@ def _classify(originals, keys, reading, caption_hints, trailers: bool = True) ->
             reading.add(name, value)
         if rule.action in ("note", "caption", "byline"):
             line.kind = "text" if rule.action == "note" else rule.action
+            line.note = rule.action == "note"
             lines.append(line)
         elif "date" in found:
             line.kind = "dated"
             lines.append(line)
     return lines
+
+
+def _drop_tail(lines: list[Line]) -> None:
+    """Short lines without sentence punctuation after the article's last sentence are what a
+    page sets under an article (editor and tag lines, share bars, headings of lists, footer
+    links), not what its author wrote; a closing attribution ('(记者 X)') and how a document
+    ends (attachments, the issuing body, the date: [document_end] in rules.toml) stay."""
+    text = [line for line in lines if line.kind == "text"]
+    last = max((index for index, line in enumerate(text) if _is_sentence(line.key)), default=None)
+    if last is None:
+        return
+    for line in text[last + 1:]:
+        if _short_unpunctuated(line.key, TAIL_LINE_MAX) and not line.note and not DOCUMENT_END.search(line.key):
+            line.kind = "trailer"
+
+
+def _is_sentence(key: str) -> bool:
+    return len(key) >= SENTENCE_MIN and SENTENCE_MARK.search(key) is not None
 
 
 def _title_above_dateline(lines: list[Line]) -> str | None:

@@ -157,16 +157,20 @@ def _load(path: Path) -> tuple:
     outlets = table.get("outlets", {})
     if outlets and not outlets.get("seen"):
         raise ValueError(f"{path.name}: [outlets] needs a 'seen' note")
+    ending = table.get("document_end", {})
+    if ending and not ending.get("seen"):
+        raise ValueError(f"{path.name}: [document_end] needs a 'seen' note")
     codes = table.get("staff_codes", {})
     if codes and not codes.get("seen"):
         raise ValueError(f"{path.name}: [staff_codes] needs a 'seen' note")
     return (rules, rewrites, url_dates, _labels(table), frozenset(placeholders.get("values", [])),
             re.compile(prose.get("pattern", "(?!)")), re.compile(codes.get("pattern", "(?!)")), _container_hints(table),
-            re.compile("(?:" + "|".join(map(re.escape, outlets.get("suffixes", []))) + ")$" if outlets else "(?!)"))
+            re.compile("(?:" + "|".join(map(re.escape, outlets.get("suffixes", []))) + ")$" if outlets else "(?!)"),
+            re.compile(ending.get("pattern", "(?!)")))
 
 
 (LINE_RULES, URL_REWRITES, URL_DATES, LABELS, NOT_NAMES, NOT_CAPTIONS, STAFF_CODE, CONTAINER_HINTS,
- OUTLET_NAME) = _load(RULES_FILE)
+ OUTLET_NAME, DOCUMENT_END) = _load(RULES_FILE)
 
 
 def without_staff_code(name: str) -> str:
