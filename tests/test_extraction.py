@@ -265,3 +265,9 @@ def test_short_lines_after_the_last_sentence_are_page_furniture():
     ending = ["附件:1.民营企业名单.xlsx", "吉林省人民政府办公厅", "2023年4月12日"]
     notice = page("标题_某某网", "标题").replace(ARTICLE[-1].encode(), (ARTICLE[-1] + "</p><p>" + "</p><p>".join(ending)).encode())
     assert clean_page(RawPage(notice)).body.split("\n") == ARTICLE + ending[:2]
+
+
+def test_a_saved_page_dated_by_the_url_it_names_for_itself():
+    """A file has no URL of its own: the canonical link it names dates it (TRS URL)."""
+    html = page("标题_某某网", "标题", extra_head='<link rel="canonical" href="https://www.jl.gov.cn/zw/202305/t20230506_1.html">')
+    assert clean_page(RawPage(html)).date == "2023-05-06"

@@ -119,11 +119,13 @@ def clean_page(page: RawPage, profile: Source | None = None) -> Article:
     if len(_WORD.findall(body)) < MIN_BODY_CHARS:
         raise EmptyArticle(f"no article text left after cleaning ({len(body)} characters)")
     original = "\n".join(collapse_spaces(line.original) for line in reading.body)
+    if url is None and extracted is not None:
+        url = extracted.page_url()
     date_candidates = [known.get("date"), *reading.fields.get("date", []),
                        date_in_url(url) if url else None, known.get("late_date")]
     date = next((parsed for parsed in map(iso_date, date_candidates) if parsed), None)
     if date is None and extracted is not None:
-        date = iso_date(extracted.markup_date())
+        date = iso_date(extracted.markup_date(url))
     authors = reading.fields.get("author", []) or [_person(known.get("late_author"), extracted)]
     return Article(
         title=known.get("title") or reading.first("title"),

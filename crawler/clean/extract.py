@@ -42,6 +42,7 @@ META_FIELDS = {
 # editor (cnjiwang, china.com.cn and many city portals).
 BAIDU_IDS = {"date": "pubtime_baidu", "source": "source_baidu", "author": "author_baidu", "editor": "editor_baidu"}
 _BAIDU_ELEMENTS = etree.XPath("//*[@id='pubtime_baidu' or @id='source_baidu' or @id='author_baidu' or @id='editor_baidu']")
+_SELF_URL = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content | //text[@id]/@id")
 MIN_PROSE = 10  # sentence marks: below this trafilatura found no article
 
 
@@ -61,11 +62,19 @@ class Extracted:
     def page_title(self) -> str:
         return title_of(self.tree)
 
-    def markup_date(self) -> str | None:
-        """htmldate (time elements, JSON-LD, date attributes, scripts): the last resort, for
-        pages whose text, meta tags and URL name no date."""
-        quick = htmldate.find_date(deepcopy(self.tree), extensive_search=False, original_date=True)
-        return quick or htmldate.find_date(deepcopy(self.tree), extensive_search=True, original_date=True)
+    def page_url(self) -> str | None:
+        """The URL a saved page names for itself: its canonical link, og:url, or the URL a
+        CleanEval wrapper <text id=…> keeps (a file cleaned with `clean` has no other)."""
+        for found in _SELF_URL(self.tree):
+            if found.startswith(("http://", "https://")):
+                return found.strip()
+        return None
+
+    def markup_date(self, url: str | None = None) -> str | None:
+        """htmldate (the URL's date, time elements, JSON-LD, date attributes, scripts): the
+        last resort, for pages whose text, meta tags and URL rules name no date."""
+        quick = htmldate.find_date(deepcopy(self.tree), url=url, extensive_search=False, original_date=True)
+        return quick or htmldate.find_date(deepcopy(self.tree), url=url, extensive_search=True, original_date=True)
 
 
 def extract_html(text: str, url: str | None = None, selectors: dict | None = None) -> Extracted:
