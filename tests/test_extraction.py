@@ -268,6 +268,7 @@ def test_short_lines_after_the_last_sentence_are_page_furniture():
 
 
 def test_a_saved_page_dated_by_the_url_it_names_for_itself():
-    """A file has no URL of its own: the canonical link it names dates it (TRS URL)."""
-    html = page("标题_某某网", "标题", extra_head='<link rel="canonical" href="https://www.jl.gov.cn/zw/202305/t20230506_1.html">')
-    assert clean_page(RawPage(html)).date == "2023-05-06"
+    """A file has no URL of its own: the canonical URL it names dates it through the URL
+    rules (htmldate alone reads '/2022/1012/' as 2022-02-01)."""
+    head = '<link rel="canonical" href="http://jl.people.com.cn/n2/2022/1012/c349771-40135871.html">'
+    assert clean_page(RawPage(page("标题_某某网", "标题", extra_head=head))).date == "2022-10-12"
