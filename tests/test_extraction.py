@@ -272,3 +272,13 @@ def test_a_saved_page_dated_by_the_url_it_names_for_itself():
     rules (htmldate alone reads '/2022/1012/' as 2022-02-01)."""
     head = '<link rel="canonical" href="http://jl.people.com.cn/n2/2022/1012/c349771-40135871.html">'
     assert clean_page(RawPage(page("标题_某某网", "标题", extra_head=head))).date == "2022-10-12"
+
+
+def test_a_name_printed_without_a_label_in_an_element_named_for_it():
+    """'span.con1_author' holds the author's name, no label: it is the author; a 'source'
+    inside a recommendation list is some other article's."""
+    meta = '<div class="info"><span class="con1_author">王晓明</span></div>'
+    after = '<div class="recommend"><p class="post_recommend_source">城市晚报</p></div>'
+    article = clean_page(RawPage(page("我省出台26条措施支持民营经济发展_某某网", "我省出台26条措施支持民营经济发展",
+                                      meta_block=meta, after=after)))
+    assert (article.author, article.source_name) == ("王晓明", None)

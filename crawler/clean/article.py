@@ -172,7 +172,9 @@ def _fill_from_page(reading, known: dict, extracted, script: str) -> None:
     """Fields printed outside the body (people.com.cn's date line, an editor under the
     article) come from the rule table run over the page, when still missing: a date or 来源
     only from above the article (under it, related lists print 'outlet date' on every item),
-    names from anywhere (an editor box may sit in a sidebar after the related lists)."""
+    names from anywhere (an editor box may sit in a sidebar after the related lists). Then a
+    name from an element named as the field ('span.author'), then values printed on two lines
+    (unless another field took the value), then a 来源 from an element named 'source'."""
     wanted = [name for name in ("date", "source", "editor", "author") if not known.get(name) and not reading.first(name)]
     if not wanted:
         return
@@ -192,8 +194,14 @@ def _fill_from_page(reading, known: dict, extracted, script: str) -> None:
         found = header.fields.get(name) or (after.fields.get(name) if name in ("editor", "author") else None)
         if found:
             reading.fields[name] = found
-        elif paired.get(name):
+        elif name in ("author", "editor") and name in extracted.named:
+            reading.fields[name] = [_field(name, extracted.named[name])]
+    taken = {value for name in ("source", "author", "editor") for value in reading.fields.get(name, [])}
+    for name in wanted:
+        if not reading.fields.get(name) and paired.get(name) and paired[name] not in taken:
             reading.fields[name] = [paired[name]]
+    if "source" in wanted and not reading.fields.get("source") and "source" in extracted.named:
+        reading.fields["source"] = [_field("source", extracted.named["source"])]
 
 
 def _article_start(lines: list[str], reading) -> int:

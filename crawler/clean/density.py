@@ -100,7 +100,7 @@ def best_container(tree) -> Container | None:
     """The elements holding the article's paragraphs, or None when no text reads as prose."""
     stats = element_stats(tree)
     scores = _paragraph_scores(tree, stats)
-    ranked = sorted(((score * _hint_factor(element), element) for element, score in scores.items()
+    ranked = sorted(((score * hint_factor(element), element) for element, score in scores.items()
                      if element.tag not in ("body", "html")), key=lambda pair: pair[0], reverse=True)[:TOP]
     candidates = []
     for score, element in ranked:
@@ -178,7 +178,7 @@ def _paragraph_scores(tree, stats) -> dict:
     return scores
 
 
-def _hint_factor(element) -> float:
+def hint_factor(element) -> float:
     """What class and id names say about an element: article words raise its score; the words
     of lists, players, comments and page furniture, on it or on a near ancestor (a <tr> inside
     '#AdZone'), lower it."""
@@ -207,7 +207,7 @@ def _with_siblings(element, score: float, scores: dict, stats: dict) -> list:
             blocks.append(sibling)
         elif isinstance(sibling.tag, str) and sibling.tag == element.tag and sibling.tag not in SKIPPED:
             own = stats.get(sibling)
-            if (own is not None and own.link_density < 0.25 and _hint_factor(sibling) >= 1.0
+            if (own is not None and own.link_density < 0.25 and hint_factor(sibling) >= 1.0
                     and scores.get(sibling, 0.0) >= threshold):
                 blocks.append(sibling)
     return blocks
@@ -226,7 +226,7 @@ def _noise_inside(container, stats: dict) -> list:
         if own is None or own.chars == 0:
             continue
         if block.tag in NOISE_BLOCKS and own.marks < 0.3 * total and (
-                _hint_factor(block) < 1.0 or (own.link_density > MOSTLY_LINKS and own.chars >= 8)):
+                hint_factor(block) < 1.0 or (own.link_density > MOSTLY_LINKS and own.chars >= 8)):
             found.append(block)
         else:
             pending.extend(child for child in block if isinstance(child.tag, str))

@@ -20,10 +20,11 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from .captions import caption_hints
-from .density import best_container, bigrams, link_texts, mostly_linked, prose_weight
+from .density import best_container, bigrams, hint_factor, link_texts, mostly_linked, prose_weight
 from .headline import headline, title_of
 from .markup import parse_html, render_lines
 from .normalize import collapse_spaces
+from .rules import FIELD_HINTS
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,9 @@ META_FIELDS = {
 BAIDU_IDS = {"date": "pubtime_baidu", "source": "source_baidu", "author": "author_baidu", "editor": "editor_baidu"}
 _BAIDU_ELEMENTS = etree.XPath("//*[@id='pubtime_baidu' or @id='source_baidu' or @id='author_baidu' or @id='editor_baidu']")
 _SELF_URL = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content | //text[@id]/@id")
-MIN_PROSE = 10  # sentence marks: below this trafilatura found no article
+MIN_PROSE = 10
+NAMED_MAX = 30  # longest text of an element named as a field that is taken for its value
+_DATE_LIKE = re.compile(r"\d{4}[-/年.]\d{1,2}")  # sentence marks: below this trafilatura found no article
 
 
 @dataclass
@@ -54,6 +57,7 @@ class Extracted:
     fields: dict[str, str] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
     caption_hints: frozenset[str] = frozenset()
+    named: dict[str, str] = field(default_factory=dict)  # values of elements named as a field
 
     def page_lines(self) -> list[str]:
         """Every line of the page (for metadata printed outside the body)."""
@@ -108,6 +112,7 @@ def _generic_body(tree, url, extracted: Extracted) -> None:
     saves trafilatura's run on most article pages (bench/extraction.py)."""
     container = best_container(tree)
     dense_lines = container.lines() if container is not None else []
+    extracted.named = named_fields(tree, container.element if container is not None else None)
     extracted.fields.setdefault("title", headline(tree, container.element if container is not None else None))
     if container is not None and container.sure:
         extracted.lines = dense_lines
@@ -149,6 +154,25 @@ def containment(inner: list[str], outer: list[str]) -> float:
     """Share of the character bigrams of `inner` that also occur in `outer`."""
     inner_grams, outer_grams = bigrams(inner), bigrams(outer)
     return sum((inner_grams & outer_grams).values()) / max(1, sum(inner_grams.values()))
+
+
+def named_fields(tree, article) -> dict[str, str]:
+    """Short texts of elements above or in the article whose class/id names a field (see
+    [field_hints]), outside lists and comment boxes; the first of each field wins."""
+    found: dict[str, str] = {}
+    if article is None:
+        return found
+    *_, last = article.iter()
+    for element in tree.iter():
+        names = f"{element.get('class', '')} {element.get('id', '')}" if isinstance(element.tag, str) else " "
+        name = FIELD_HINTS.field_of(names) if names != " " else None
+        if name and name not in found and hint_factor(element) >= 1.0:
+            text = collapse_spaces(element.text_content())
+            if 2 <= len(text) <= NAMED_MAX and not _DATE_LIKE.search(text):
+                found[name] = text
+        if element is last:
+            break
+    return found
 
 
 def _meta_fields(tree) -> dict[str, str]:

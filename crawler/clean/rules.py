@@ -80,6 +80,18 @@ class ContainerHints:
         return int(positive) - int(negative)
 
 
+@dataclass(frozen=True)
+class FieldHints:
+    """Which field an element's class/id names, see [field_hints] in rules.toml."""
+
+    fields: dict  # token → field
+
+    def field_of(self, names: str) -> str | None:
+        """The one field the names name ('con1_author' → author), None for none or several."""
+        found = {self.fields[token.lower()] for token in _NAME_TOKEN.findall(names) if token.lower() in self.fields}
+        return found.pop() if len(found) == 1 else None
+
+
 # Tokens of class and id names: split at non-alphanumerics, digits and camelCase humps.
 _NAME_TOKEN = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\x00-\x7f]+")
 
@@ -104,6 +116,13 @@ def _trim(value: str) -> str:
 
 def _label(match: re.Match) -> str:
     return match["label"] or match["spaced"] or match["short"]
+
+
+def _field_hints(table: dict) -> FieldHints:
+    entry = table.get("field_hints", {})
+    if entry and not entry.get("seen"):
+        raise ValueError(f"{RULES_FILE.name}: [field_hints] needs a 'seen' note")
+    return FieldHints({token: name for name, tokens in entry.items() if name != "seen" for token in tokens})
 
 
 def _labels(table: dict) -> LabelTable | None:
@@ -166,11 +185,11 @@ def _load(path: Path) -> tuple:
     return (rules, rewrites, url_dates, _labels(table), frozenset(placeholders.get("values", [])),
             re.compile(prose.get("pattern", "(?!)")), re.compile(codes.get("pattern", "(?!)")), _container_hints(table),
             re.compile("(?:" + "|".join(map(re.escape, outlets.get("suffixes", []))) + ")$" if outlets else "(?!)"),
-            re.compile(ending.get("pattern", "(?!)")))
+            re.compile(ending.get("pattern", "(?!)")), _field_hints(table))
 
 
 (LINE_RULES, URL_REWRITES, URL_DATES, LABELS, NOT_NAMES, NOT_CAPTIONS, STAFF_CODE, CONTAINER_HINTS,
- OUTLET_NAME, DOCUMENT_END) = _load(RULES_FILE)
+ OUTLET_NAME, DOCUMENT_END, FIELD_HINTS) = _load(RULES_FILE)
 
 
 def without_staff_code(name: str) -> str:
