@@ -10,6 +10,9 @@ from pathlib import Path
 RULES_FILE = Path(__file__).with_name("rules.toml")
 ACTIONS = {"drop", "drop_rest", "meta", "note", "caption", "byline"}
 _EDGES = re.compile(r"^[\s|丨]+|[\s|丨)\]】〕]+$")
+PERSON_FIELDS = frozenset({"author", "editor", "credit"})
+# What a person label's value is: names, not a sentence (an interview's '记者:' question).
+_NAMES = re.compile(r"^[^,。;!?…]{0,40}$")
 _BAR = re.compile(r"\s*[|丨]\s*")  # a value ends at a bar: '来源:X | 2023-05-06'
 _LEADING_DATE = re.compile(r"\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*")
 
@@ -54,8 +57,11 @@ class LabelTable:
         values: dict[str, list[str]] = {"date": [head.group(0).strip()]} if head else {}
         for match, following in zip(found, found[1:] + [None]):
             value = _trim(rest[match.end():following.start() if following else len(rest)])
+            name = self.fields[_label(match)]
+            if name in PERSON_FIELDS and not _NAMES.match(value):
+                return None  # '记者:首先欢迎你…?' opens an interview's question: content
             if value:
-                values.setdefault(self.fields[_label(match)], []).append(value)
+                values.setdefault(name, []).append(value)
         return self.rule, {name: "、".join(items) for name, items in values.items()}
 
     def fields_of(self, field: str) -> list[str]:
