@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
 
-from .store.lock import archive_busy
 from .store.schema import open_archive
 
 PROJECT_ARCHIVE = Path(__file__).resolve().parents[1] / "archive"
 METADATA = PROJECT_ARCHIVE / "metadata.yml"
 PLUGINS = PROJECT_ARCHIVE / "plugins"
 TEMPLATES = PROJECT_ARCHIVE / "templates"
+logger = logging.getLogger(__name__)
 
 
-def datasette_args(db_path: str, host: str, port: int, public: bool = False, being_written: bool = False) -> list[str]:
+def datasette_args(db_path: str, host: str, port: int, public: bool = False) -> list[str]:
     """Command line for `datasette serve` on the archive.
 
-    Public: no arbitrary SQL, bounded query time and rows, and the file opened immutable —
-    unless a run (crawl, reclean, dedupe) is writing to it, when Datasette's read-only connections
-    are used.
+    The file is never opened `--immutable`: a server runs for months beside hourly crawls,
+    and an immutable connection would serve stale pages, then "database disk image is
+    malformed", after the next one. Datasette's connections to a mutable file are read-only.
+    Public: no arbitrary SQL, bounded query time and rows, no downloads, no CSV streaming of
+    whole tables (the search plugin also closes Datasette's /-/ introspection pages).
     """
-    database = [str(db_path)] if not public or being_written else ["--immutable", str(db_path)]
-    args = ["serve", *database, "--metadata", str(METADATA), "--plugins-dir", str(PLUGINS),
+    args = ["serve", str(db_path), "--metadata", str(METADATA), "--plugins-dir", str(PLUGINS),
             "--template-dir", str(TEMPLATES), "--host", host, "--port", str(port),
             # Facet suggestions cost ~90 % of a search page's time on a large archive (200,000 articles).
             "--setting", "suggest_facets", "off"]
     if public:
         return args + ["--setting", "default_allow_sql", "off", "--setting", "sql_time_limit_ms", "1000",
-                       "--setting", "max_returned_rows", "500", "--setting", "allow_download", "off"]
+                       "--setting", "max_returned_rows", "500", "--setting", "allow_download", "off",
+                       "--setting", "allow_csv_stream", "off"]
     return args + ["--setting", "sql_time_limit_ms", "3000"]
 
 
@@ -35,6 +39,16 @@ def serve_archive(db_path: str, host: str, port: int, public: bool = False) -> N
     """Run Datasette in this process until interrupted."""
     from datasette.cli import cli as datasette_cli
 
-    open_archive(db_path).close()  # create the tables so an empty archive can be browsed
-    args = datasette_args(db_path, host, port, public=public, being_written=archive_busy(db_path))
-    datasette_cli.main(args, prog_name="datasette")
+    if not public or not Path(db_path).exists():
+        _prepare(db_path)
+    datasette_cli.main(datasette_args(db_path, host, port, public=public), prog_name="datasette")
+
+
+def _prepare(db_path: str) -> None:
+    """Create the tables (an empty archive can be browsed) or bring an old archive's schema
+    up to date; an archive that cannot be written to (read-only filesystem) is served as it is.
+    A public server never writes, not even at start."""
+    try:
+        open_archive(db_path).close()
+    except sqlite3.OperationalError as error:
+        logger.warning("serving %s as it is: cannot update its schema (%s)", db_path, error)

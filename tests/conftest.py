@@ -72,7 +72,7 @@ def served(db_path, *options: str):
     try:
         for _ in range(150):
             try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+                urllib.request.urlopen(base + "/", timeout=1)
                 break
             except OSError:
                 time.sleep(0.2)

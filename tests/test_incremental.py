@@ -216,3 +216,16 @@ def test_extraction_without_dates_marks_the_source_failing(tmp_path):
     result = crawl(tmp_path / "news.db", "cnjiwang", site=undated, check=False)
     assert result.returncode == 1
     assert "failing: cnjiwang (extraction found no dates)" in result.stdout
+
+
+def test_two_paths_to_one_archive_share_its_lock(tmp_path):
+    """A symlinked path (or a relative one) is the same archive: it gets the same lock."""
+    from crawler.store.lock import ArchiveLocked, archive_lock
+
+    real = tmp_path / "news.db"
+    real.touch()
+    (tmp_path / "link.db").symlink_to(real)
+    with archive_lock(real, "crawl"):
+        with pytest.raises(ArchiveLocked):
+            with archive_lock(tmp_path / "link.db", "crawl"):
+                pass

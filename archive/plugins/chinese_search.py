@@ -7,7 +7,8 @@ zh_query() and the SQL suits the number of hits (see search_clause). The canned 
 replaced too, for `?_fts_table=articles_fts&_search=`.
 """
 
-from urllib.parse import parse_qs, urlencode
+import re
+from urllib.parse import parse_qs, quote, urlencode
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
@@ -86,21 +87,44 @@ def asgi_wrapper(datasette):
     """A plain search from the articles table's search box (no other filters, HTML) goes to
     the `search` canned query: the same rows, ranked by bm25 with newest first on ties, and
     the words marked in context. `?_search=` with filters, sorting or `.json` stays on the
-    table."""
+    table. The redirect names the database, never the request path (`//evil.example/articles`
+    is no way off the site). A public server (arbitrary SQL off: `serve --public`) answers 404
+    for Datasette's /-/ introspection pages (file paths, settings, threads), static files aside."""
+
+    public = not datasette.setting("default_allow_sql")  # how `serve --public` runs Datasette
 
     def wrap(app):
         async def redirect_plain_searches(scope, receive, send):
-            if scope["type"] == "http" and scope["path"].endswith("/articles"):
-                params = parse_qs(scope.get("query_string", b"").decode("utf-8"))
-                plain = params.get("_sort_desc", ["date"]) == ["date"]  # the form repeats the default sort
-                if set(params) <= {"_search", "_sort_desc"} and plain and params.get("_search", [""])[0].strip():
-                    location = scope["path"][: -len("articles")] + "search?" + urlencode({"q": params["_search"][0]})
-                    await send({"type": "http.response.start", "status": 302,
-                                "headers": [(b"location", location.encode("utf-8"))]})
-                    await send({"type": "http.response.body", "body": b""})
+            if scope["type"] == "http":
+                path = scope["path"]
+                if public and path.startswith("/-/") and not path.startswith(STATIC):
+                    await _respond(send, 404, [(b"content-type", b"text/plain")], b"not found")
                     return
+                articles = ARTICLES_PATH.fullmatch(path)
+                if articles and articles["database"] in datasette.databases:
+                    location = _search_location(articles["database"], scope)
+                    if location:
+                        await _respond(send, 302, [(b"location", location.encode("utf-8"))], b"")
+                        return
             await app(scope, receive, send)
 
         return redirect_plain_searches
 
     return wrap
+
+
+STATIC = ("/-/static/", "/-/static-plugins/")
+ARTICLES_PATH = re.compile(r"/(?P<database>[^/]+)/articles")
+
+
+def _search_location(database: str, scope) -> str | None:
+    params = parse_qs(scope.get("query_string", b"").decode("utf-8"))
+    plain = params.get("_sort_desc", ["date"]) == ["date"]  # the form repeats the default sort
+    if set(params) <= {"_search", "_sort_desc"} and plain and params.get("_search", [""])[0].strip():
+        return f"/{quote(database)}/search?" + urlencode({"q": params["_search"][0]})
+    return None
+
+
+async def _respond(send, status: int, headers: list, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

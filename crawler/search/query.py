@@ -13,6 +13,7 @@ import re
 from ..clean.normalize import halfwidth, to_simplified
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[0-9A-Za-z]+")
+MAX_QUERY_CHARS, MAX_TERMS, MAX_TERM_CHARS = 1000, 12, 40
 HIT_START, HIT_END = "\u27e6", "\u27e7"  # ⟦ ⟧ around a hit; the plugin renders them as <mark>
 
 
@@ -29,6 +30,20 @@ def bigrams(text: str) -> str:
     return " ".join(tokens)
 
 
+def query_terms(query: str | None) -> list[str]:
+    """The words of a query, simplified and halfwidth: repeats dropped, at most MAX_TERMS of
+    MAX_TERM_CHARS each. Every request's work stays bounded: FTS5's bm25 ranking costs grow
+    with the square of the terms (9,000 repeats of one word took 36 s and stalled the server)."""
+    terms: list[str] = []
+    for term in halfwidth(to_simplified((query or "")[:MAX_QUERY_CHARS])).split():
+        term = term[:MAX_TERM_CHARS]
+        if term not in terms:
+            terms.append(term)
+        if len(terms) == MAX_TERMS:
+            break
+    return terms
+
+
 def fts_query(query: str) -> str:
     """FTS5 MATCH expression for a user query: each space-separated term must occur.
 
@@ -38,7 +53,7 @@ def fts_query(query: str) -> str:
     the index holds that character only as the start of a pair.
     """
     phrases = []
-    for term in halfwidth(to_simplified(query)).split():
+    for term in query_terms(query):
         tokens = bigrams(term).split()
         if not tokens:
             continue
@@ -50,7 +65,7 @@ def fts_query(query: str) -> str:
 def snippet(text: str, query: str, width: int = 40) -> str:
     """The text around the first hit of any query term, hits marked ⟦…⟧."""
     text = text or ""
-    terms = [term for term in halfwidth(to_simplified(query or "")).split() if term]
+    terms = query_terms(query)
     lowered = text.lower()
     hits = [(lowered.find(term.lower()), term) for term in terms]
     hits = [(position, term) for position, term in hits if position >= 0]

@@ -19,8 +19,9 @@ def archive_lock(db_path: str | Path, job: str):
     """Hold `<db>.lock` while `job` writes to the archive: crawls, reclean and dedupe take
     turns (a long reclean transaction would otherwise keep a cron crawl's writes waiting
     past SQLite's busy timeout). The kernel drops a dead holder's lock, so a lock left by a
-    killed run is simply taken over."""
-    lock_path = Path(f"{db_path}.lock")
+    killed run is simply taken over. The lock sits beside the resolved file, so two paths to
+    one archive (a symlink, a relative path) share it."""
+    lock_path = Path(f"{Path(db_path).resolve()}.lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(lock_path, "a+")
     try:
@@ -40,17 +41,3 @@ def archive_lock(db_path: str | Path, job: str):
         handle.truncate(0)
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
-
-
-def archive_busy(db_path: str | Path) -> bool:
-    """Whether a run holds the archive's lock right now."""
-    lock_path = Path(f"{db_path}.lock")
-    if not lock_path.exists():
-        return False
-    with open(lock_path) as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
