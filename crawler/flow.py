@@ -89,7 +89,8 @@ def archive_fetched(db, page: RawPage, cleaned: Cleaned) -> Filed:
 
 
 def file_page(db, page: PageRef, cleaned: Cleaned, article_id: int | None = None) -> Filed:
-    """File what cleaning a stored page gave. A page that gave nothing gets an errors row;
+    """File what cleaning a stored page gave. A page that gave nothing gets an errors row (so
+    does one whose bytes were partly undecodable, filed all the same);
     a page without an article is deduped against the archive (new, same, reprint, revised);
     the article a page gave before (reclean) is rewritten in place only if it changed."""
     with transaction(db):
@@ -99,6 +100,9 @@ def file_page(db, page: PageRef, cleaned: Cleaned, article_id: int | None = None
             logger.error("cleaning %s failed: %s", page.url, cleaned.error)
             record_error(db, page.url, page.source, "clean", cleaned.error, again=False)
         else:
+            if article.replaced:
+                record_error(db, page.url, page.source, "decode", f"{article.replaced} undecodable character(s) replaced "
+                             f"reading it as {article.charset}; the raw page is kept", again=False)
             record = article_record(article, page.source, cleaned.keys, CLEANER_VERSION)
             if article_id is None:
                 outcome, new_article = file_article(db, page, record, cleaned.keys)

@@ -69,6 +69,25 @@ def test_a_page_that_gives_no_article_is_kept_with_an_errors_row(fresh_db, body,
     assert [row["outcome"] for row in rows(fresh_db, "cleaned_pages")] == [outcome]
 
 
+@pytest.mark.parametrize("damage", [
+    lambda body: body[:len(body) // 2] + b"\xff" + body[len(body) // 2:],  # a stray byte
+    lambda body: body[:len(body) // 2] + b"\x81" + body[len(body) // 2 + 1:],  # a broken GBK pair
+])
+def test_undecodable_bytes_are_replaced_not_the_page_lost(fresh_db, damage):
+    """One bad byte in a GBK page: the article is filed (as browsers show it, U+FFFD for what
+    cannot be read), the raw bytes are kept, and an errors row says how many were replaced."""
+    original = page_of("cnjiwang")
+    page = page_of("cnjiwang", body=damage(original.body))
+    assert crawl(fresh_db, page) is Outcome.NEW
+    (article,) = rows(fresh_db, "articles")
+    assert article["title"] == saved("cnjiwang")["expected"]["title"]
+    (stored,) = rows(fresh_db, "pages")
+    assert stored["charset"] == "gb18030"
+    (recorded,) = rows(fresh_db, "errors")
+    assert recorded["stage"] == "decode"
+    assert recorded["error"].startswith("1 undecodable character(s) replaced reading it as gb18030")
+
+
 def test_reclean_files_a_stored_page_like_the_crawl_did(fresh_db, tmp_path):
     """The same page crawled into one archive, and stored then recleaned into another:
     the same rows, charset and article link included."""

@@ -70,6 +70,7 @@ class Article:
     captions: list[str] = field(default_factory=list)
     script: str = "zh-Hans"
     charset: str | None = None  # what the page's bytes were read as
+    replaced: int = 0  # characters no charset could read, replaced by U+FFFD
 
     def as_json(self, path: str) -> str:
         """The `clean --json` line: one object per input file (来源 under the key `source`)."""
@@ -83,7 +84,8 @@ class Article:
 
 
 def _json_fields(fields: dict) -> dict:
-    return {("source" if key == "source_name" else key): value for key, value in fields.items() if key != "charset"}
+    return {("source" if key == "source_name" else key): value for key, value in fields.items()
+            if key not in ("charset", "replaced")}
 
 
 class EmptyArticle(ValueError):
@@ -97,7 +99,7 @@ def clean_page(page: RawPage, profile: Source | None = None) -> Article:
     selectors, hint = (profile.selectors, profile.charset) if profile else (None, None)
     url = page.web_url
     html = is_html(page.body, page.content_type)
-    text, charset = decode(page.body, page.content_type, html=html, hint=hint)
+    text, charset = decoded = decode(page.body, page.content_type, html=html, hint=hint)
     if html:
         extracted = extract_html(text, url, selectors)
         for further in page.parts:
@@ -140,6 +142,7 @@ def clean_page(page: RawPage, profile: Source | None = None) -> Article:
         captions=[line.key for line in reading.captions],
         script=script,
         charset=charset,
+        replaced=decoded.replaced,
     )
 
 
