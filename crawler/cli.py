@@ -25,6 +25,32 @@ def cli(verbose: bool) -> None:
     )
 
 
+EXIT_USAGE = 2  # a command that cannot start as asked (click's own code for usage errors)
+
+
+def _check_sources(names: tuple[str, ...]) -> None:
+    """Exit 2 with one line when a named source has no profile (before any crawl starts)."""
+    from .sources import load_sources
+
+    known = load_sources()
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        click.echo(f"newsarchive crawl: unknown source(s): {', '.join(unknown)}; known: {', '.join(known)}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _check_clean_function() -> None:
+    """Exit 2 with one line when the cleaning function setting names nothing importable."""
+    from .workers import named_function
+
+    try:
+        named_function(settings.CLEAN_FUNCTION)
+    except (ImportError, AttributeError, ValueError) as error:
+        click.echo(f"newsarchive: cannot use the cleaning function {settings.CLEAN_FUNCTION!r} "
+                   f"(NEWSARCHIVE_CLEAN_FUNCTION): {error}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
 @contextmanager
 def writing_to(db_path: str, command: str):
     """Hold the archive's lock for `command`; exit 75 naming the holder when another run
@@ -91,11 +117,14 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | Non
     """Crawl the named sources (all enabled ones by default) into the archive, incrementally.
 
     Exit codes: 0 success; 1 a source is failing (no article links, empty bodies, no dates,
-    blocked) or the crawl did not finish; 75 another run (crawl, reclean, dedupe) holds the archive.
+    blocked) or the crawl did not finish; 2 an unknown source or an unusable setting; 75 another
+    run (crawl, reclean, dedupe) holds the archive.
     """
     from .fetch.run import run_crawl
     from .store.lock import EXIT_LOCKED, ArchiveLocked
 
+    _check_sources(sources)
+    _check_clean_function()
     try:
         code, summary = run_crawl(db_path, list(sources), sample=sample, proxy=proxy, backfill=backfill,
                                   refresh=refresh, max_pages=max_pages, workers=workers)
@@ -125,6 +154,7 @@ def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool)
     from .store.schema import open_archive
     from .workers import default_workers, named_function
 
+    _check_clean_function()
     with writing_to(db_path, "reclean"):
         db = open_archive(db_path, bulk=True)
         with tqdm(desc="recleaning", unit="page", file=sys.stderr, mininterval=1.0, disable=None) as bar:

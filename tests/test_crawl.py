@@ -150,3 +150,16 @@ def test_a_crawl_opens_its_archive_once(archive_copy):
     result = run_cli("crawl", "--sample", "jl_cri", "--db", str(archive_copy))
     assert result.stderr.count("until `newsarchive dedupe --rebuild`") == 1
     assert result.stdout.startswith("crawl run 2 (normal): ok")  # its own run's row, not an older one
+
+
+@pytest.mark.parametrize("args, env, says", [
+    (["no_such_source"], {}, "unknown source(s): no_such_source; known: jl_gov_yaowen"),
+    (["--sample", "jl_cri"], {"NEWSARCHIVE_CLEAN_FUNCTION": "nowhere.clean"}, "cannot use the cleaning function 'nowhere.clean'"),
+])
+def test_a_crawl_that_cannot_start_says_why_and_exits_2(archive_copy, args, env, says):
+    """Not the previous run's summary with exit 0, nor tracebacks: one line, exit 2."""
+    runs_before = sqlite3.connect(archive_copy).execute("SELECT count(*) FROM crawl_runs").fetchone()[0]
+    result = run_cli("crawl", "--db", str(archive_copy), *args, check=False, env=env)
+    assert result.returncode == 2
+    assert says in result.stderr and "Traceback" not in result.stderr and result.stdout == ""
+    assert sqlite3.connect(archive_copy).execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == runs_before

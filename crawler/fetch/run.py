@@ -64,7 +64,10 @@ def _run(db_path: str, sources: list[str], proxy: str | None, options: dict, wor
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, source=",".join(sources), **{k: v for k, v in options.items() if v})
     process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
+    try:
+        stats = crawler.stats.get_stats()
+    except RuntimeError:  # the crawl failed before it started (Scrapy sets stats at start)
+        stats = {}
     if "newsarchive/run_id" not in stats:  # this run's own row (runlog.CrawlRunLog), not an older one
         return EXIT_FAILING, "crawl failed before it could record a run; see the log above"
     if jobdir and stats["newsarchive/run_status"] != "shutdown":
