@@ -65,14 +65,15 @@ def writing_to(db_path: str, command: str):
         sys.exit(EXIT_LOCKED)
 
 
-def iter_files(paths: tuple[str, ...]):
-    """Files named on the command line, folders expanded in name order."""
+def iter_files(paths: tuple[str, ...], unreadable: list):
+    """Files named on the command line, folders expanded in name order; folders that cannot
+    be listed go to `unreadable` as (path, reason)."""
     from .reclean import saved_files
 
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            yield from saved_files(path)
+            yield from saved_files(path, unreadable)
         else:
             yield path
 
@@ -85,8 +86,8 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
     from .clean.article import Article, clean_page
     from .items import RawPage
 
-    failed = 0
-    for path in iter_files(paths):
+    failed, unreadable = 0, []
+    for path in iter_files(paths, unreadable):
         try:
             article = clean_page(RawPage(path.read_bytes()))
         except Exception as error:  # noqa: BLE001 - every input gets its line, whatever broke
@@ -100,6 +101,12 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
         else:
             click.echo(f"== {path}\n# {article.title or '(no title)'}  {article.date or ''}  {article.source_name or ''}\n"
                        f"{article.body}\n")
+    for folder, reason in unreadable:
+        failed += 1
+        error = PermissionError(f"cannot list the folder: {reason}")
+        logging.getLogger(__name__).error("%s: %s", folder, error)
+        if as_json:
+            click.echo(Article.failure_json(str(folder), error))
     sys.exit(1 if failed else 0)
 
 
@@ -150,6 +157,7 @@ def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool)
     from tqdm import tqdm
 
     from .items import Outcome
+    from .reclean import UNREADABLE, UNWRITTEN
     from .reclean import reclean as run_reclean
     from .store.schema import open_archive
     from .workers import default_workers, named_function
@@ -163,8 +171,15 @@ def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool)
         db.close()
     failed = counts[Outcome.FAILED] + counts[Outcome.EMPTY]
     added = sum(counts[key] for key in (Outcome.NEW, Outcome.SAME, Outcome.REPRINT, Outcome.REVISED))
-    click.echo(f"reclean: {sum(counts.values()) - failed} cleaned, {counts[Outcome.CHANGED]} changed, "
-               f"{counts[Outcome.UNCHANGED]} unchanged, {added} newly filed, {failed} failed")
+    cleaned = sum(counts[outcome] for outcome in Outcome) - failed
+    summary = (f"reclean: {cleaned} cleaned, {counts[Outcome.CHANGED]} changed, {counts[Outcome.UNCHANGED]} unchanged, "
+               f"{added} newly filed, {failed} failed")
+    if counts[UNWRITTEN] or counts[UNREADABLE]:
+        click.echo(f"{summary}; NOT DONE: {counts[UNWRITTEN]} results could not be written to the archive, "
+                   f"{counts[UNREADABLE]} seed files or folders could not be read (see the log; rerun reclean "
+                   "once fixed: it picks up what is missing)")
+        sys.exit(1)
+    click.echo(summary)
 
 
 

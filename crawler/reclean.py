@@ -8,6 +8,8 @@ as a crawled page.
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sqlite3
 from collections import Counter
 from functools import lru_cache, partial
@@ -20,29 +22,53 @@ from .flow import Cleaned, crashed, file_page, prepare
 from .items import SEED_PREFIX, Outcome, RawPage
 from .search.index import optimize_index
 from .sources import load_sources
-from .store.crawl_state import upsert_sources
+from .store.crawl_state import record_error, upsert_sources
 from .store.pages import page_ref, store_page, stored_page
 from .store.schema import path_of
 from .store.writer import BatchWriter
 from .workers import WorkerPool
 
+logger = logging.getLogger(__name__)
 SEED_SOURCE = "seeds"
 
 
-def saved_files(folder: Path):
-    """The files of a folder of saved pages, in name order, hidden ones aside."""
-    return sorted(path for path in folder.rglob("*") if path.is_file() and not path.name.startswith("."))
+def saved_files(folder: Path, unreadable: list | None = None) -> list[Path]:
+    """The files of a folder of saved pages, in name order, hidden ones aside; folders that
+    cannot be listed are added to `unreadable` as (path, reason)."""
+    found: list[Path] = []
+
+    def note(error: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append((error.filename, error.strerror or str(error)))
+
+    for root, folders, files in os.walk(folder, onerror=note):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [Path(root) / name for name in files if not name.startswith(".")]
+    return sorted(found)
 
 
-def import_seeds(db, seeds_dir: Path) -> int:
+def import_seeds(db, seeds_dir: Path) -> tuple[int, list]:
     """Store every file of the seeds folder as a raw page (url 'seed:<name>'); a changed
-    seed file becomes a new page, an unchanged one is left alone."""
-    files = list(saved_files(seeds_dir)) if seeds_dir.is_dir() else []
+    seed file becomes a new page, an unchanged one is left alone. A file or folder that
+    cannot be read is logged and recorded in `errors` (stage 'seed'), the others are stored.
+    Returns (files stored, [(path, reason) not read])."""
+    unreadable: list = []
+    files = saved_files(seeds_dir, unreadable) if seeds_dir.is_dir() else []
+    stored = 0
     with db.atomic():
         for path in files:
             url = SEED_PREFIX + path.relative_to(seeds_dir).as_posix()
-            store_page(db, RawPage(path.read_bytes(), url, SEED_SOURCE), url, refresh=False)
-    return len(files)
+            try:
+                body = path.read_bytes()
+            except OSError as error:
+                unreadable.append((str(path), error.strerror or str(error)))
+                continue
+            store_page(db, RawPage(body, url, SEED_SOURCE), url, refresh=False)
+            stored += 1
+        for path, reason in unreadable:
+            logger.error("cannot read seed %s: %s", path, reason)
+            record_error(db, SEED_PREFIX + Path(path).name, SEED_SOURCE, "seed", f"cannot read {path}: {reason}")
+    return stored, unreadable
 
 
 def work_list(db, everything: bool = False) -> list[tuple[int, int | None]]:
@@ -70,12 +96,17 @@ def _reader(db_path: str) -> sqlite_utils.Database:
     return sqlite_utils.Database(sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True))
 
 
+# Counted beside the outcomes: pages whose result could not be written (full disk, I/O
+# error) and seed files or folders that could not be read. Either makes the run fail.
+UNWRITTEN, UNREADABLE = "unwritten", "unreadable"
+
+
 def reclean(db, seeds_dir: Path, workers: int = 0, everything: bool = False, bar=None,
             clean=prepare) -> Counter:
     """Import seeds, then clean the work-list pages in `workers` processes (0: in this one)
-    and write the results in work-list order; counts by outcome. `bar`: a tqdm progress bar;
-    `clean`: the cleaning function (settings.CLEAN_FUNCTION)."""
-    import_seeds(db, seeds_dir)
+    and write the results in work-list order; counts by outcome (and UNWRITTEN, UNREADABLE).
+    `bar`: a tqdm progress bar; `clean`: the cleaning function (settings.CLEAN_FUNCTION)."""
+    _stored, unreadable = import_seeds(db, seeds_dir)
     upsert_sources(db, load_sources().values())
     work = work_list(db, everything)
     if bar is not None:
@@ -87,8 +118,9 @@ def reclean(db, seeds_dir: Path, workers: int = 0, everything: bool = False, bar
                                       bar.update if bar is not None else lambda count: None))
     finally:
         pool.close()
-    if set(counts) - {Outcome.UNCHANGED, Outcome.FAILED, Outcome.EMPTY}:  # something was written
+    if set(counts) - {Outcome.UNCHANGED, Outcome.FAILED, Outcome.EMPTY, UNWRITTEN}:  # something was written
         optimize_index(db)
+    counts[UNREADABLE] = len(unreadable)
     return counts
 
 
@@ -113,4 +145,5 @@ async def _reclean(db, work, pool: WorkerPool, clean_page_at, progress) -> Count
     async for (page_id, article_id), cleaned in jobs:
         writer.add(write(page_id, article_id, cleaned))
     writer.flush()
+    counts[UNWRITTEN] = writer.failures
     return counts

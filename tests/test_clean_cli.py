@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+
+import pytest
 
 from conftest import run_cli
 
@@ -75,3 +78,18 @@ def test_every_input_gets_its_line_even_when_it_fails(tmp_path):
     assert "no article text" in records[2]["error"]
     assert "No such file" in records[3]["error"]
     assert all(r["body"] is None for r in records[1:])
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
+def test_a_folder_that_cannot_be_listed_gets_its_failure_line(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "a.html").write_text("<p>x</p>")
+    locked.chmod(0)
+    try:
+        result = run_cli("clean", "--json", str(locked), check=False)
+    finally:
+        locked.chmod(0o755)
+    assert result.returncode == 1
+    (line,) = [json.loads(text) for text in result.stdout.splitlines()]
+    assert line["path"] == str(locked) and "cannot list the folder" in line["error"]

@@ -126,7 +126,7 @@ def test_seed_files_are_stored_once_and_cleaned_without_a_web_address(fresh_db, 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "a.txt").write_text("长春市召开会议。\n\n会议指出,要持续优化营商环境,推动经济高质量发展。", encoding="utf-8")
-    assert import_seeds(fresh_db, seeds) == 1
+    assert import_seeds(fresh_db, seeds) == (1, [])
     import_seeds(fresh_db, seeds)
     (stored,) = rows(fresh_db, "pages")
     page = stored_page(fresh_db, stored["id"])

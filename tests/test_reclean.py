@@ -136,3 +136,36 @@ def test_a_running_crawl_locks_out_reclean_and_dedupe(archive_copy, command):
     assert "another crawl (pid 4242) is writing to" in result.stderr
     assert snapshot(archive_copy) == before
     assert run_cli(*command, "--db", str(archive_copy)).returncode == 0  # the lock is free again
+
+
+def test_an_unreadable_seed_is_reported_and_the_others_filed(archive_copy, tmp_path):
+    """A seed that cannot be read (here a dangling link) gets an errors row and a NOT DONE
+    summary with exit 1; the readable seeds are filed all the same."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for path in sorted(SEEDS.glob("*"))[:2]:
+        (seeds / path.name).write_bytes(path.read_bytes())
+    (seeds / "003_gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    result = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(seeds), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "NOT DONE" in result.stdout and "1 seed files or folders could not be read" in result.stdout
+    db = sqlite3.connect(archive_copy)
+    assert db.execute("SELECT count(*) FROM pages WHERE url LIKE 'seed:%'").fetchone()[0] == 2
+    (error,) = db.execute("SELECT error FROM errors WHERE stage = 'seed'").fetchall()
+    assert "003_gone.txt" in error[0]
+
+
+def test_reclean_that_cannot_write_says_so_and_fails(archive_copy):
+    """Every write refused (as on a full disk): not '0 failed' with exit 0, but a NOT DONE
+    summary, exit 1, no traceback; a second run once writes work again finishes the job."""
+    db = sqlite3.connect(archive_copy)
+    db.execute("CREATE TRIGGER refuse BEFORE UPDATE ON articles BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    db.execute(OLDER_CLEANER)
+    db.commit()
+    result = run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "results could not be written to the archive" in result.stdout
+    assert "archive write failed: IntegrityError: database or disk is full" in result.stderr
+    db.execute("DROP TRIGGER refuse")
+    db.commit()
+    assert run_cli("reclean", "--db", str(archive_copy), "--seeds", str(SEEDS)).returncode == 0

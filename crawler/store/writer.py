@@ -50,7 +50,8 @@ class BatchWriter:
         try:
             with self.db.atomic():
                 return write(self.db)
-        except Exception:  # noqa: BLE001 - recorded, and the run goes on
+        except Exception as error:  # noqa: BLE001 - counted, and the run goes on
             self.failures += 1
-            logger.exception("archive write failed")
+            logger.error("archive write failed: %s: %s", type(error).__name__, error)
+            logger.debug("archive write failed", exc_info=True)
             return None
