@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +66,18 @@ def writing_to(db_path: str, command: str):
         sys.exit(EXIT_LOCKED)
 
 
+def display_path(path: Path | str) -> str:
+    """A file name as text: names saved on a Chinese Windows machine are GBK bytes, which
+    Python keeps as surrogates that no UTF-8 output can carry."""
+    raw = os.fsencode(path)
+    for charset in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(charset)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", errors="replace")
+
+
 def iter_files(paths: tuple[str, ...], unreadable: list):
     """Files named on the command line, folders expanded in name order; folders that cannot
     be listed go to `unreadable` as (path, reason)."""
@@ -88,25 +101,26 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
 
     failed, unreadable = 0, []
     for path in iter_files(paths, unreadable):
+        name = display_path(path)
         try:
             article = clean_page(RawPage(path.read_bytes()))
         except Exception as error:  # noqa: BLE001 - every input gets its line, whatever broke
             failed += 1
-            logging.getLogger(__name__).error("%s: %s", path, error)
+            logging.getLogger(__name__).error("%s: %s", name, error)
             if as_json:
-                click.echo(Article.failure_json(str(path), error))
+                click.echo(Article.failure_json(name, error))
             continue
         if as_json:
-            click.echo(article.as_json(str(path)))
+            click.echo(article.as_json(name))
         else:
-            click.echo(f"== {path}\n# {article.title or '(no title)'}  {article.date or ''}  {article.source_name or ''}\n"
+            click.echo(f"== {name}\n# {article.title or '(no title)'}  {article.date or ''}  {article.source_name or ''}\n"
                        f"{article.body}\n")
     for folder, reason in unreadable:
         failed += 1
         error = PermissionError(f"cannot list the folder: {reason}")
-        logging.getLogger(__name__).error("%s: %s", folder, error)
+        logging.getLogger(__name__).error("%s: %s", display_path(folder), error)
         if as_json:
-            click.echo(Article.failure_json(str(folder), error))
+            click.echo(Article.failure_json(display_path(folder), error))
     sys.exit(1 if failed else 0)
 
 

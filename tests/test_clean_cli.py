@@ -93,3 +93,14 @@ def test_a_folder_that_cannot_be_listed_gets_its_failure_line(tmp_path):
     assert result.returncode == 1
     (line,) = [json.loads(text) for text in result.stdout.splitlines()]
     assert line["path"] == str(locked) and "cannot list the folder" in line["error"]
+
+
+def test_a_gbk_file_name_comes_out_as_text(tmp_path):
+    """A page saved on a Chinese Windows machine keeps a GBK file name: the JSON line names
+    it in UTF-8 (the output stays valid UTF-8)."""
+    name = os.path.join(os.fsencode(tmp_path), "吉林新闻.html".encode("gbk"))
+    with open(name, "wb") as handle:
+        handle.write(page("吉林新闻", PARAGRAPHS, "utf-8").encode())
+    result = run_cli("clean", "--json", str(tmp_path))
+    (line,) = [json.loads(text) for text in result.stdout.splitlines()]
+    assert line["path"] == f"{tmp_path}/吉林新闻.html" and line["error"] is None
