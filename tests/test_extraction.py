@@ -282,3 +282,26 @@ def test_a_name_printed_without_a_label_in_an_element_named_for_it():
     article = clean_page(RawPage(page("我省出台26条措施支持民营经济发展_某某网", "我省出台26条措施支持民营经济发展",
                                       meta_block=meta, after=after)))
     assert (article.author, article.source_name) == ("王晓明", None)
+
+
+@pytest.mark.parametrize("depth", [300, 3000])
+def test_a_page_nested_deeper_than_the_parser_reads(depth):
+    """Unclosed <font>/<div> tags nest a page thousands deep; libxml2 stops at 2,048 levels
+    (256 without its huge option): the title and the article are still read."""
+    body = "".join(f"<p>{text}</p>" for text in ARTICLE)
+    html = ("<html><head><title>我省出台支持民营经济发展若干措施_某某网</title></head><body>" + "<font><div>" * depth
+            + f"<h1>我省出台支持民营经济发展若干措施</h1>{body}" + "</div></font>" * depth + "</body></html>")
+    article = clean_page(RawPage(html.encode()))
+    assert article.title == "我省出台支持民营经济发展若干措施" and article.body.split("\n") == ARTICLE
+
+
+def test_a_20_mb_page_is_read_without_its_scripts_and_inline_images():
+    """What no reader sees is left out of a large page before parsing (memory and time stay
+    bounded: bench/faults.py measures them); the article at its top is read."""
+    body = "".join(f"<p>{text}</p>" for text in ARTICLE)
+    script = "<script>var x = '" + "a,b;c。" * 2_000_000 + "';</script>"
+    image = "<img src='data:image/png;base64," + "A" * 8_000_000 + "'>"
+    html = (f"<html><head><title>标题_某某网</title>{script}</head><body><h1>标题</h1><div class='content'>{body}</div>"
+            f"{image}</body></html>")
+    assert len(html) > 20_000_000
+    assert clean_page(RawPage(html.encode())).body.split("\n") == ARTICLE
