@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,18 +53,38 @@ def _check_clean_function() -> None:
         sys.exit(EXIT_USAGE)
 
 
+def check_archive(db_path: str, command: str) -> None:
+    """Exit 1 with one line, before anything runs, when the archive file is not a database
+    or is damaged."""
+    from .store.schema import archive_problem
+
+    problem = archive_problem(db_path)
+    if problem:
+        _archive_damaged(db_path, command, problem)
+
+
+def _archive_damaged(db_path: str, command: str, problem: str) -> None:
+    click.echo(f"newsarchive {command}: the archive {db_path} cannot be used ({problem}); restore it from a "
+               f"backup, or save what is left with: sqlite3 {db_path} .recover | sqlite3 recovered.db", err=True)
+    sys.exit(1)
+
+
 @contextmanager
 def writing_to(db_path: str, command: str):
     """Hold the archive's lock for `command`; exit 75 naming the holder when another run
-    (a crawl, reclean or dedupe) has it."""
+    (a crawl, reclean or dedupe) has it. A damaged archive, or one the disk or filesystem
+    will not let `command` write (full, read-only), ends it with one line and exit 1."""
     from .store.lock import EXIT_LOCKED, ArchiveLocked, archive_lock
 
+    check_archive(db_path, command)
     try:
         with archive_lock(db_path, command):
             yield
     except ArchiveLocked as error:
         click.echo(f"newsarchive {command}: {error}", err=True)
         sys.exit(EXIT_LOCKED)
+    except sqlite3.DatabaseError as error:  # OperationalError too: disk full, read-only, I/O error
+        _archive_damaged(db_path, command, f"{type(error).__name__}: {error}")
 
 
 def display_path(path: Path | str) -> str:
@@ -146,6 +167,7 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | Non
 
     _check_sources(sources)
     _check_clean_function()
+    check_archive(db_path, "crawl")
     try:
         code, summary = run_crawl(db_path, list(sources), sample=sample, proxy=proxy, backfill=backfill,
                                   refresh=refresh, max_pages=max_pages, workers=workers)
@@ -206,6 +228,7 @@ def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
     """Browse the archive in Datasette (database name: the file name, 'news')."""
     from .serve import serve_archive
 
+    check_archive(db_path, "serve")
     serve_archive(db_path, host or ("0.0.0.0" if public else "127.0.0.1"), port, public=public)
 
 
@@ -260,6 +283,7 @@ def sources(db_path: str) -> None:
     from .sources import load_sources
     from .store.crawl_state import last_run_status
 
+    check_archive(db_path, "sources")
     status = last_run_status(db_path) if Path(db_path).exists() else {}
     for source in load_sources().values():
         state = "enabled" if source.enabled else "disabled"

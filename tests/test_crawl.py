@@ -163,3 +163,17 @@ def test_a_crawl_that_cannot_start_says_why_and_exits_2(archive_copy, args, env,
     assert result.returncode == 2
     assert says in result.stderr and "Traceback" not in result.stderr and result.stdout == ""
     assert sqlite3.connect(archive_copy).execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == runs_before
+
+
+@pytest.mark.parametrize("command", [["crawl", "--sample", "jl_cri"], ["reclean"], ["dedupe", "--rebuild"],
+                                     ["serve"], ["sources"]])
+def test_a_damaged_archive_stops_every_command_with_one_line(archive_copy, command):
+    """A file that is no longer a database: one line naming it and the way out, exit 1, no
+    traceback, and nothing written."""
+    with open(archive_copy, "r+b") as handle:
+        handle.write(b"not a database any more" * 4)
+    damaged = archive_copy.read_bytes()
+    result = run_cli(*command[:1], "--db", str(archive_copy), *command[1:], check=False, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"the archive {archive_copy} cannot be used (file is not a database)" in result.stderr
+    assert archive_copy.read_bytes() == damaged

@@ -42,6 +42,8 @@ class ArchivePipeline:
         self.batch_size = batch_size
         self.clean = clean
         self.writer: BatchWriter | None = None
+        self.flushing: task.LoopingCall | None = None
+        self.pool: WorkerPool | None = None
         self.list_records: list[dict] = []
 
     @classmethod
@@ -64,11 +66,15 @@ class ArchivePipeline:
         self.flushing.start(FLUSH_EVERY_S, now=False)
 
     def close_spider(self) -> None:
-        self.flushing.stop()
-        self.writer.flush()
-        if self.writer.failures:
-            self.crawler.stats.set_value("newsarchive/write_errors", self.writer.failures)
-        self.pool.close()
+        """Write what is queued; after an open that failed (a full disk), there is nothing."""
+        if self.flushing is not None and self.flushing.running:
+            self.flushing.stop()
+        if self.writer is not None:
+            self.writer.flush()
+            if self.writer.failures:
+                self.crawler.stats.set_value("newsarchive/write_errors", self.writer.failures)
+        if self.pool is not None:
+            self.pool.close()
 
     def spider_closed(self, spider, reason: str) -> None:
         """After a complete run only: remember list-page validators (a run killed between

@@ -7,6 +7,8 @@ are part of the shape an opened archive is checked for.
 from __future__ import annotations
 
 import logging
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import sqlite_utils
@@ -100,6 +102,19 @@ def open_archive(path: str | Path, bulk: bool = False) -> sqlite_utils.Database:
         db.execute(f"PRAGMA cache_size = -{BULK_CACHE_KB}")
     ensure_schema(db)
     return db
+
+
+def archive_problem(path: str | Path) -> str | None:
+    """Why an existing archive file cannot be used (not a database, a damaged header or
+    schema), read-only and without changing it; None for a sound one or a new path."""
+    if not Path(path).exists():
+        return None
+    try:
+        with closing(sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)) as db:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as error:
+        return str(error)
+    return None
 
 
 def path_of(db) -> str:
