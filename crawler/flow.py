@@ -123,13 +123,16 @@ def file_article(db, page: PageRef, record: dict, keys: ArchiveKeys) -> tuple[Ou
     elif outcome is Outcome.REVISED:
         add_revision(db, article_id, record, keys, page.id)
     else:
-        touch_article(db, article_id)
+        touch_article(db, article_id, record)
     record_url(db, article_id, page.url, page.canonical_url)
     return outcome, article_id
 
 
 def _rewrite(db, article_id: int, record: dict, keys: ArchiveKeys) -> Outcome:
     current = get_row(db, "articles", article_id)
+    if record["body_original"] is None and current["body_original"] and record["body"] == current["body"]:
+        # the Traditional original came from a mirror of the page recleaned here: keep it
+        record = {**record, "body_original": current["body_original"], "script": current["script"]}
     if all(current[key] == value for key, value in record.items() if key != "cleaner_version"):
         return Outcome.UNCHANGED
     update_article(db, article_id, record, keys)

@@ -229,3 +229,25 @@ def test_two_paths_to_one_archive_share_its_lock(tmp_path):
         with pytest.raises(ArchiveLocked):
             with archive_lock(tmp_path / "link.db", "crawl"):
                 pass
+
+
+def test_a_resumed_crawl_fetches_a_big5_mirror_beside_its_simplified_twin(tmp_path):
+    """A killed run left both the simplified page and its /BIG5/ mirror in the frontier: the
+    next run fetches both (the mirror shares its twin's canonical URL and must not count as
+    known once the twin is queued), and the article keeps its Traditional original."""
+    from crawler.store.crawl_state import add_to_frontier
+    from crawler.store.schema import open_archive
+
+    db_path = tmp_path / "news.db"
+    simplified = "http://jl.people.com.cn/n2/2023/0412/c349771-40375012.html"
+    mirror = "http://jl.people.com.cn/BIG5/n2/2023/0412/c349771-40375012.html"
+    db = open_archive(db_path)
+    add_to_frontier(db, [simplified, mirror], "jl_people")
+    db.close()
+    crawl(db_path, "jl_people", "--max-pages", "1")
+    db = sqlite3.connect(db_path)
+    assert {url for (url,) in db.execute("SELECT url FROM pages")} >= {simplified, mirror}
+    (original,) = db.execute("SELECT body_original FROM articles WHERE url = ?", [simplified]).fetchone()
+    assert original is not None
+    run_cli("reclean", "--all", "--db", str(db_path), "--seeds", str(tmp_path / "no_seeds"))
+    assert db.execute("SELECT body_original FROM articles WHERE url = ?", [simplified]).fetchone() == (original,)

@@ -60,13 +60,16 @@ class NewsSpider(scrapy.Spider):
         with db.atomic():  # found earlier and archived since (under another URL form): done
             for url in [url for urls in pending.values() for url in urls if self._known(url)]:
                 leave_frontier(db, url)
+        # Found by a run that was killed before archiving them. Decided for all before any is
+        # marked known: a /BIG5/ mirror has its simplified twin's canonical URL, and would
+        # count as known once the twin is queued.
+        resumed = {name: [url for url in urls if not self._known(url)] for name, urls in pending.items()}
+        self.known.update(url for urls in resumed.values() for url in urls)
         for source in self.sources.values():
-            for url in pending[source.name]:  # found by a run that was killed before archiving them
-                if not self._known(url):
-                    self.known.add(url)
-                    # A resumed backfill's duplicate filter (JOBDIR) may hold URLs whose pages
-                    # were fetched but not yet written when the run was killed: fetch again.
-                    yield self._request(url, source.name, self.parse_article, dont_filter=True)
+            for url in resumed[source.name]:
+                # A resumed backfill's duplicate filter (JOBDIR) may hold URLs whose pages
+                # were fetched but not yet written when the run was killed: fetch again.
+                yield self._request(url, source.name, self.parse_article, dont_filter=True)
             for template in source.start_urls:
                 yield self._list_request(start_url(template), source.name)
             # Sitemaps reach back past the list pages: read them when backfilling; a normal

@@ -72,8 +72,13 @@ def add_revision(db, article_id: int, record: dict, keys: ArchiveKeys, page_id: 
     update_article(db, article_id, {**record, "last_seen": now(), "page_id": page_id}, keys)
 
 
-def touch_article(db, article_id: int) -> None:
+def touch_article(db, article_id: int, record: dict | None = None) -> None:
+    """One more sighting of an article; a Traditional copy (a /BIG5/ mirror fetched after its
+    simplified twin) gives it the original text it lacked."""
     db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [now(), article_id])
+    if record and record.get("body_original"):
+        db.execute("UPDATE articles SET body_original = ?, script = ? WHERE id = ? AND body_original IS NULL",
+                   [record["body_original"], record["script"], article_id])
 
 
 def record_url(db, article_id: int, url: str, canonical_url: str) -> None:
