@@ -7,6 +7,7 @@ The crawler sends `GET http://jl.people.com.cn/n2/… HTTP/1.1` here (Scrapy's
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -67,12 +68,20 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("sample server: " + format, *args)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a crawl killed mid-request) is no error of the replica."""
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class SampleServer:
     """The sample sites on 127.0.0.1:<free port> in a background thread (a context manager)."""
 
     def __init__(self, site: SampleSite | None = None, port: int = 0, delay: float = 0.0):
         handler = type("SampleHandler", (_Handler,), {"site": site or SampleSite(), "delay": delay})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd = _QuietServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="sample-server", daemon=True)
 
