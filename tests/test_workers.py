@@ -78,7 +78,7 @@ def test_parallel_and_in_process_reclean_write_identical_rows(crawled, tmp_path)
 def test_a_page_that_kills_its_worker_is_recorded_and_the_crawl_goes_on(crawled, tmp_path):
     db_path = tmp_path / "news.db"
     result = run_cli("crawl", "--sample", "--workers", "2", "--db", str(db_path), check=False,
-                     env={**FAULTS, "NEWSARCHIVE_CLEAN_FUNCTION": "faults.clean_or_die"})
+                     env={**FAULTS, "NEWSARCHIVE_CLEAN_FUNCTION": "misbehaving.clean_or_die"})
     assert result.returncode in (0, 1), result.stderr
     db = sqlite3.connect(db_path)
     errors = db.execute("SELECT url, stage, error FROM errors WHERE error LIKE 'WorkerCrashed%'").fetchall()
@@ -93,7 +93,7 @@ def test_reclean_survives_a_worker_crash(archive_copy):
     db.execute("UPDATE cleaned_pages SET cleaner_version = 'old'")
     db.commit()
     result = run_cli("reclean", "--workers", "2", "--db", str(archive_copy), "--seeds", str(SEEDS),
-                     env={**FAULTS, "NEWSARCHIVE_CLEAN_FUNCTION": "faults.clean_or_die"})
+                     env={**FAULTS, "NEWSARCHIVE_CLEAN_FUNCTION": "misbehaving.clean_or_die"})
     assert "a2b4c6d8" in result.stderr and "kills its worker process" in result.stderr
     outcomes = dict(db.execute("SELECT p.url, c.outcome FROM cleaned_pages c JOIN pages p ON p.id = c.page_id"))
     assert [outcome for url, outcome in outcomes.items() if "a2b4c6d8" in url] == ["failed"]
@@ -117,7 +117,7 @@ def test_reclean_interrupted_and_rerun_cleans_every_page_exactly_once(crawled, t
 
     run = subprocess.Popen([str(NEWSARCHIVE), "reclean", "--workers", "1", "--db", str(paths["interrupted"]),
                             "--seeds", str(SEEDS)], cwd=ROOT, env={**os.environ, **FAULTS,
-                           "NEWSARCHIVE_CLEAN_FUNCTION": "faults.clean_slowly"}, stderr=subprocess.DEVNULL)
+                           "NEWSARCHIVE_CLEAN_FUNCTION": "misbehaving.clean_slowly"}, stderr=subprocess.DEVNULL)
     done = 0
     db = sqlite3.connect(paths["interrupted"])
     version = "SELECT count(*) FROM cleaned_pages WHERE cleaner_version != 'old'"

@@ -106,6 +106,12 @@ def _zone(text: str | None) -> timezone:
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
 
 
+def is_mirror(url: str) -> bool:
+    """Whether a URL is a mirror of another page (a BIG5 gateway): the same article, but a
+    page of its own to fetch and keep."""
+    return any(pattern.search(url) for pattern, _replacement in URL_REWRITES)
+
+
 def canonical_url(url: str) -> str:
     """Canonical form of an article URL: case, default port, tracking parameters,
     fragment removed, and mirror URLs (BIG5 gateways) mapped to the original."""

@@ -9,6 +9,7 @@ path reclean shares.
 
 from __future__ import annotations
 
+import sqlite3
 from functools import partial
 
 from scrapy import signals
@@ -81,13 +82,16 @@ class ArchivePipeline:
         reading a list page and fetching its articles must read it again) and empty the
         sources' frontier — every URL in it was requested and settled in this run, including
         those the duplicate filter dropped as redirect targets."""
-        if reason != "finished":
-            return
+        if reason != "finished" or (self.writer is not None and self.writer.failures):
+            return  # pages were lost: the next run reads the lists and the frontier again
         db = archive_of(self.crawler)
-        with db.atomic():
-            for record in self.list_records:
-                record_list_page(db, record)
-            clear_frontier(db, list(spider.sources))
+        try:
+            with db.atomic():
+                for record in self.list_records:
+                    record_list_page(db, record)
+                clear_frontier(db, list(spider.sources))
+        except sqlite3.Error as error:  # a full disk: the next run reads the lists again
+            spider.logger.error("list-page validators not saved: %s", error)
 
     def request_dropped(self, request) -> None:
         """A redirect back to an URL already fetched is dropped by the duplicate filter,

@@ -8,6 +8,8 @@ exit code in the stats for the runner (run.py).
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 
 from scrapy import signals
 
@@ -16,6 +18,8 @@ from ..items import Outcome
 from ..store.crawl_state import record_run
 from ..store.rows import now
 from .connection import archive_of, archive_path
+
+logger = logging.getLogger(__name__)
 
 # Counted per source: what filing gave (a crawl never rewrites an article in place) and what
 # the pipeline saw of list pages and failures.
@@ -100,19 +104,31 @@ class CrawlRunLog:
             "elapsed_s": round(stats["elapsed_time_seconds"], 3) if "elapsed_time_seconds" in stats else None,
         }
         db = archive_of(self.crawler)
-        with db.atomic():
-            run["id"] = record_run(db, run)
+        try:
+            with db.atomic():
+                run["id"] = record_run(db, run)
+        except sqlite3.Error as error:  # a full disk, a read-only archive
+            logger.error("the run could not be recorded in the archive: %s", error)
+            run.update(id=None, status="not recorded", exit_code=EXIT_FAILING)
+            summary = (f"{summary_line(run)}; NOT DONE: the archive could not be written ({error}); "
+                       "free space or fix the archive, then run again (what is missing is fetched again)")
+        else:
+            summary = summary_line(run, stats.get("newsarchive/write_errors", 0))
         for key in ("id", "status", "exit_code"):
             self.crawler.stats.set_value(f"newsarchive/run_{key}", run[key])
-        self.crawler.stats.set_value("newsarchive/summary", summary_line(run))
+        self.crawler.stats.set_value("newsarchive/summary", summary)
 
 
-def summary_line(run: dict) -> str:
-    """The one line a cron mail shows."""
+def summary_line(run: dict, unwritten: int = 0) -> str:
+    """The one line a cron mail shows; `unwritten`: pages fetched but not archived."""
     per_source = json.loads(run["sources"])
-    line = (f"crawl run {run['id']} ({run['mode']}): {run['status']}, {len(per_source)} sources, "
+    line = (f"crawl run {run['id'] or '(not recorded)'} ({run['mode']}): {run['status']}, {len(per_source)} sources, "
             f"{run['requests']} requests, {run['new_articles']} new articles, {run['new_revisions']} revisions, "
             f"{run['errors']} errors")
     failing = [f"{name} ({'; '.join(counts['reasons'])})" for name, counts in per_source.items()
                if counts["status"] == "failing"]
-    return line + (f"; failing: {', '.join(failing)}" if failing else "")
+    line += f"; failing: {', '.join(failing)}" if failing else ""
+    if unwritten:
+        line += (f"; NOT DONE: {unwritten} pages could not be written to the archive (see the log: a full disk?); "
+                 "the next run fetches them again")
+    return line

@@ -15,7 +15,7 @@ from scrapy.utils.response import get_base_url
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from ..clean.normalize import canonical_url
+from ..clean.normalize import canonical_url, is_mirror
 from ..items import FetchError, ListPageItem, RawPage
 from ..sources import Source, load_sources
 from ..store.crawl_state import frontier, known_urls, leave_frontier, list_validators, refresh_targets
@@ -184,6 +184,10 @@ class NewsSpider(scrapy.Spider):
         return list(dict.fromkeys(response.urljoin(link.strip()) for link in found))
 
     def _known(self, url: str) -> bool:
+        """Fetched or queued already, as this URL or another form of it. A mirror shares its
+        twin's canonical URL but is a page of its own: only its exact URL counts."""
+        if is_mirror(url):
+            return url in self.known
         return url in self.known or canonical_url(url) in self.known
 
     def _list_request(self, url: str, source: str) -> scrapy.Request:

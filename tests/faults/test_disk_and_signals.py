@@ -1,0 +1,69 @@
+"""Faults of a cron archiver on real processes: a full disk, a SIGTERM mid-crawl. (Kills,
+stale locks and overlapping runs: tests/test_incremental.py; a damaged archive:
+tests/test_crawl.py; hostile requests: tests/test_public.py; worker crashes:
+tests/test_workers.py; generated input: tests/test_clean_properties.py.)"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+from conftest import NEWSARCHIVE, ROOT, run_cli
+
+from crawler.sample.server import SampleServer
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 600 KB tmpfs: too small for the sample crawl's archive (skipped where the machine
+    does not let the tests mount one)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount_point)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    yield mount_point
+    subprocess.run(["umount", "--lazy", str(mount_point)], check=True)  # a worker may still be exiting
+
+
+def integrity(db_path) -> str:
+    with sqlite3.connect(db_path) as db:
+        return db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def archived_urls(db_path) -> set[str]:
+    with sqlite3.connect(db_path) as db:
+        return {url for (url,) in db.execute("SELECT url FROM article_urls")}
+
+
+def test_a_full_disk_ends_the_crawl_with_one_true_line(small_disk):
+    db_path = small_disk / "news.db"
+    result = run_cli("crawl", "--sample", "--db", str(db_path), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "NOT DONE" in result.stdout and "database or disk is full" in result.stderr
+    assert "archive write failed: OperationalError: database or disk is full" in result.stderr
+    assert integrity(db_path) == "ok"
+
+
+def test_sigterm_stops_a_crawl_that_the_next_run_completes(tmp_path):
+    """SIGTERM (a cron timeout, a shutdown): the crawl stops cleanly with its summary and a
+    'shutdown' row; the next run archives everything an uninterrupted crawl would."""
+    reference, stopped = tmp_path / "reference.db", tmp_path / "stopped.db"
+    with SampleServer(delay=0.05) as server:
+        run_cli("crawl", "--proxy", server.url, "--db", str(reference))
+        crawl = subprocess.Popen([str(NEWSARCHIVE), "crawl", "--proxy", server.url, "--db", str(stopped)], cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        crawl.send_signal(signal.SIGTERM)
+        out, err = crawl.communicate(timeout=120)
+        assert crawl.returncode == 1 and "Traceback" not in err
+        assert "(normal): shutdown" in out
+        assert integrity(stopped) == "ok"
+        with sqlite3.connect(stopped) as db:
+            assert db.execute("SELECT status, exit_code FROM crawl_runs").fetchall() == [("shutdown", 1)]
+        run_cli("crawl", "--proxy", server.url, "--db", str(stopped))
+    assert archived_urls(stopped) == archived_urls(reference)
