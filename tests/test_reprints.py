@@ -137,6 +137,23 @@ def test_signatures_of_an_older_scheme_ask_for_a_rebuild(archive_copy, tmp_path)
     assert stamped == [(SIGNATURE_SCHEME,)]
 
 
+def test_articles_from_before_reprint_clusters_ask_for_a_rebuild(archive_copy, tmp_path):
+    """An archive upgraded from a version without reprint signatures: its articles are in no
+    cluster, and every run says so until `dedupe --rebuild` places them."""
+    db = sqlite3.connect(archive_copy)
+    with db:
+        for table in ("article_signatures", "article_bands", "archive_meta", "clusters"):
+            db.execute(f"DELETE FROM {table}")
+        db.execute("UPDATE articles SET cluster_id = NULL")
+    db.close()
+    reclean = ("reclean", "--db", str(archive_copy), "--seeds", str(tmp_path))
+    assert "until `newsarchive dedupe --rebuild`" in run_cli(*reclean).stderr
+    assert "until `newsarchive dedupe --rebuild`" in run_cli(*reclean).stderr  # not stamped away
+    run_cli("dedupe", "--rebuild", "--db", str(archive_copy))
+    assert "dedupe --rebuild" not in run_cli(*reclean).stderr
+    assert sqlite3.connect(archive_copy).execute("SELECT count(*) FROM articles WHERE cluster_id IS NULL").fetchone()[0] == 0
+
+
 def test_an_interrupted_rebuild_asks_for_another(archive_copy, tmp_path, monkeypatch):
     db = open_archive(archive_copy)
     monkeypatch.setattr(rebuilding, "REBUILD_CHUNK", 3)

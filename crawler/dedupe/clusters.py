@@ -94,10 +94,12 @@ def stamp_scheme(db, scheme: str = SIGNATURE_SCHEME) -> None:
 
 def scheme_is_stale(db) -> bool:
     """Signatures of another scheme are stored (compared with new ones, they would never
-    match), or a rebuild was interrupted: the archive needs `dedupe --rebuild`. An archive
-    without any signatures is stamped now."""
+    match), a rebuild was interrupted, or the articles come from a version without reprint
+    signatures: the archive needs `dedupe --rebuild`. An empty archive is stamped now."""
     stamped = db.execute("SELECT value FROM archive_meta WHERE key = 'signature_scheme'").fetchone()
     if stamped is None and db.execute("SELECT 1 FROM article_signatures LIMIT 1").fetchone() is None:
+        if db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None:
+            return True  # upgraded from a version before reprint clusters: none of its articles is placed
         stamp_scheme(db)
         return False
     return stamped is None or stamped[0] != SIGNATURE_SCHEME
