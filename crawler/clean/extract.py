@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from copy import deepcopy
 from dataclasses import dataclass, field
 
