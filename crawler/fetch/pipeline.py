@@ -13,6 +13,7 @@ import sqlite3
 from functools import partial
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from ..flow import archive_fetched, crashed
@@ -31,6 +32,7 @@ from ..store.crawl_state import (
 from ..store.writer import BatchWriter
 from ..workers import WorkerPool, default_workers, named_function
 from .connection import archive_of, archive_path
+from .runlog import ARCHIVE_DAMAGED
 
 FLUSH_EVERY_S = 2.0
 FAILURE_COUNTS = {"gone": "gone", "blocked": "blocked", "list": "list_errors"}  # FetchError.kind → stat
@@ -45,6 +47,7 @@ class ArchivePipeline:
         self.writer: BatchWriter | None = None
         self.flushing: task.LoopingCall | None = None
         self.pool: WorkerPool | None = None
+        self.stopping = False
         self.list_records: list[dict] = []
 
     @classmethod
@@ -118,8 +121,13 @@ class ArchivePipeline:
         return item
 
     def _queue(self, item, write) -> None:
-        """Hand `write(db) -> outcome counts` to the batch writer; count outcomes once written."""
+        """Hand `write(db) -> outcome counts` to the batch writer; count outcomes once written.
+        A damaged archive stops the crawl: fetching on would only lose the pages."""
         self.writer.add(partial(self._count, item, write))
+        if self.writer.damaged and not self.stopping:
+            self.stopping = True
+            self.crawler.stats.set_value(ARCHIVE_DAMAGED, self.writer.damaged)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive damaged"))
 
     def _count(self, item, write, db):
         outcomes = write(db)

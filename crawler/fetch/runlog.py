@@ -27,6 +27,7 @@ COUNTS = tuple(outcome for outcome in Outcome if outcome is not Outcome.CHANGED)
                              "article_links", "new_links")
 # One empty or undated page is a page; this many, and nothing else, is a broken template.
 SUDDEN = 2
+ARCHIVE_DAMAGED = "newsarchive/archive_damaged"  # stats key: why the archive must not be written to
 EXIT_OK = 0
 EXIT_FAILING = 1  # the crawl ran, but a source stored nothing or the crawl did not finish
 
@@ -91,6 +92,9 @@ class CrawlRunLog:
 
     def spider_closed(self, spider, reason: str) -> None:
         stats = {**self.crawler.stats.get_stats(), "finish_reason": reason}
+        if stats.get(ARCHIVE_DAMAGED):
+            self._damaged(stats[ARCHIVE_DAMAGED])
+            return
         summary = run_summary(stats, list(spider.sources))
         started = stats.get("start_time")
         run = {
@@ -117,6 +121,16 @@ class CrawlRunLog:
         for key in ("id", "status", "exit_code"):
             self.crawler.stats.set_value(f"newsarchive/run_{key}", run[key])
         self.crawler.stats.set_value("newsarchive/summary", summary)
+
+
+    def _damaged(self, error: str) -> None:
+        """No row is written to a damaged archive; the summary says what to do."""
+        path = archive_path(self.crawler)
+        for key, value in (("id", None), ("status", "archive damaged"), ("exit_code", EXIT_FAILING)):
+            self.crawler.stats.set_value(f"newsarchive/run_{key}", value)
+        self.crawler.stats.set_value("newsarchive/summary", (
+            f"crawl stopped: NOT DONE: the archive {path} is damaged ({error}); nothing more was written to it. "
+            f"Restore it from a backup, or save what is left with: sqlite3 {path} .recover | sqlite3 recovered.db"))
 
 
 def summary_line(run: dict, unwritten: int = 0) -> str:

@@ -8,6 +8,8 @@ the first page that holds nothing new (unless `backfill`). Callbacks find links
 
 from __future__ import annotations
 
+import sqlite3
+
 import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -17,6 +19,7 @@ from twisted.python.failure import Failure
 
 from ..clean.normalize import canonical_url, is_mirror
 from ..items import FetchError, ListPageItem, RawPage
+from .runlog import ARCHIVE_DAMAGED
 from ..sources import Source, load_sources
 from ..store.crawl_state import frontier, known_urls, leave_frontier, list_validators, refresh_targets
 from .connection import archive_of
@@ -54,12 +57,17 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self):
         db = archive_of(self.crawler)
-        self.known, self.validators = known_urls(db), list_validators(db)
-        revisits = {name: refresh_targets(db, name) for name in self.sources} if self.refresh else {}
-        pending = {name: frontier(db, name) for name in self.sources}
-        with db.atomic():  # found earlier and archived since (under another URL form): done
-            for url in [url for urls in pending.values() for url in urls if self._known(url)]:
-                leave_frontier(db, url)
+        try:
+            self.known, self.validators = known_urls(db), list_validators(db)
+            revisits = {name: refresh_targets(db, name) for name in self.sources} if self.refresh else {}
+            pending = {name: frontier(db, name) for name in self.sources}
+            with db.atomic():  # found earlier and archived since (under another URL form): done
+                for url in [url for urls in pending.values() for url in urls if self._known(url)]:
+                    leave_frontier(db, url)
+        except sqlite3.DatabaseError as error:  # a damaged archive: fetch nothing into it
+            self.logger.error("the archive cannot be read: %s", error)
+            self.crawler.stats.set_value(ARCHIVE_DAMAGED, str(error))
+            return
         # Found by a run that was killed before archiving them. Decided for all before any is
         # marked known: a /BIG5/ mirror has its simplified twin's canonical URL, and would
         # count as known once the twin is queued.

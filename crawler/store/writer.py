@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
+import sqlite3
 import time
 
 logger = logging.getLogger(__name__)
+# SQLite's words for a damaged file (a full disk or a lock is no damage: writing may go on).
+DAMAGE = re.compile(r"malformed|not a database|corrupt", re.I)
 
 
 class BatchWriter:
@@ -24,9 +28,14 @@ class BatchWriter:
         self.pending: list = []
         self.flushed_at = time.monotonic()
         self.failures = 0
+        self.damaged: str | None = None  # why the archive must not be written to any more
 
     def add(self, write) -> None:
-        """Queue `write(db)`; commits when the batch is full or has waited long enough."""
+        """Queue `write(db)`; commits when the batch is full or has waited long enough. Once
+        the archive shows damage, nothing more is written to it (counted as failures)."""
+        if self.damaged:
+            self.failures += 1
+            return
         self.pending.append(write)
         if len(self.pending) >= self.size or time.monotonic() - self.flushed_at >= self.max_wait_s:
             self.flush()
@@ -54,4 +63,7 @@ class BatchWriter:
             self.failures += 1
             logger.error("archive write failed: %s: %s", type(error).__name__, error)
             logger.debug("archive write failed", exc_info=True)
+            if isinstance(error, sqlite3.DatabaseError) and DAMAGE.search(str(error)) and not self.damaged:
+                self.damaged = str(error)
+                logger.error("the archive is damaged (%s): no more writes to it in this run", error)
             return None

@@ -67,3 +67,30 @@ def test_sigterm_stops_a_crawl_that_the_next_run_completes(tmp_path):
             assert db.execute("SELECT status, exit_code FROM crawl_runs").fetchall() == [("shutdown", 1)]
         run_cli("crawl", "--proxy", server.url, "--db", str(stopped))
     assert archived_urls(stopped) == archived_urls(reference)
+
+
+def damage_table(db_path, table: str) -> None:
+    """Overwrite the root page of one table's B-tree, as a failing disk would."""
+    with sqlite3.connect(db_path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", [table]).fetchone()[0]
+    with open(db_path, "r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(b"\xde\xad\xbe\xef" * (page_size // 4))
+
+
+@pytest.mark.parametrize("table", ["pages", "article_bands"])  # read at start; written mid-run
+def test_a_crawl_writes_nothing_more_into_a_damaged_archive(tmp_path, table):
+    """A damaged page deep in the file (the header is fine): the crawl stops as soon as
+    SQLite reports it, writes no run row, and says what to do in one line, exit 1."""
+    archive_copy = tmp_path / "news.db"
+    run_cli("crawl", "--sample", "--db", str(archive_copy), "jl_cri")  # the other sources still to come
+    damage_table(archive_copy, table)
+    with sqlite3.connect(archive_copy) as db:
+        runs = db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0]
+    result = run_cli("crawl", "--sample", "--db", str(archive_copy), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"NOT DONE: the archive {archive_copy} is damaged (database disk image is malformed)" in result.stdout
+    with sqlite3.connect(archive_copy) as db:
+        assert db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == runs
