@@ -53,12 +53,15 @@ def _check_clean_function() -> None:
         sys.exit(EXIT_USAGE)
 
 
-def check_archive(db_path: str, command: str) -> None:
-    """Exit 1 with one line, before anything runs, when the archive file is not a database
-    or is damaged."""
-    from .store.schema import archive_problem
+def check_archive(db_path: str, command: str, writing: bool = True) -> None:
+    """Exit 1 with one line, before anything runs, when the archive file is not a database,
+    is damaged, or (for a command that writes) sits on a read-only folder."""
+    from .store.schema import archive_problem, on_writable_folder
 
-    problem = archive_problem(db_path)
+    problem = archive_problem(db_path, writing)
+    if problem and writing and not on_writable_folder(db_path):
+        click.echo(f"newsarchive {command}: the archive {db_path} cannot be written: {problem}", err=True)
+        sys.exit(1)
     if problem:
         _archive_damaged(db_path, command, problem)
 
@@ -228,7 +231,7 @@ def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
     """Browse the archive in Datasette (database name: the file name, 'news')."""
     from .serve import serve_archive
 
-    check_archive(db_path, "serve")
+    check_archive(db_path, "serve", writing=False)
     serve_archive(db_path, host or ("0.0.0.0" if public else "127.0.0.1"), port, public=public)
 
 
@@ -283,7 +286,7 @@ def sources(db_path: str) -> None:
     from .sources import load_sources
     from .store.crawl_state import last_run_status
 
-    check_archive(db_path, "sources")
+    check_archive(db_path, "sources", writing=False)
     status = last_run_status(db_path) if Path(db_path).exists() else {}
     for source in load_sources().values():
         state = "enabled" if source.enabled else "disabled"

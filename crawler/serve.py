@@ -6,7 +6,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from .store.schema import open_archive
+from .store.schema import on_writable_folder, open_archive
 
 PROJECT_ARCHIVE = Path(__file__).resolve().parents[1] / "archive"
 METADATA = PROJECT_ARCHIVE / "metadata.yml"
@@ -18,13 +18,17 @@ logger = logging.getLogger(__name__)
 def datasette_args(db_path: str, host: str, port: int, public: bool = False) -> list[str]:
     """Command line for `datasette serve` on the archive.
 
-    The file is never opened `--immutable`: a server runs for months beside hourly crawls,
-    and an immutable connection would serve stale pages, then "database disk image is
-    malformed", after the next one. Datasette's connections to a mutable file are read-only.
+    The file is never opened `--immutable` where a crawl may write it: a server runs for months
+    beside hourly crawls, and an immutable connection would serve stale pages, then "database
+    disk image is malformed", after the next one (Datasette's connections to a mutable file
+    are read-only). Only on a read-only filesystem, where nothing writes, is it immutable.
     Public: no arbitrary SQL, bounded query time and rows, no downloads, no CSV streaming of
     whole tables (the search plugin also closes Datasette's /-/ introspection pages).
     """
-    args = ["serve", str(db_path), "--metadata", str(METADATA), "--plugins-dir", str(PLUGINS),
+    # On a read-only filesystem no crawl can write the file, and SQLite can read a WAL-mode
+    # file there only immutable.
+    database = [str(db_path)] if on_writable_folder(db_path) else ["--immutable", str(db_path)]
+    args = ["serve", *database, "--metadata", str(METADATA), "--plugins-dir", str(PLUGINS),
             "--template-dir", str(TEMPLATES), "--host", host, "--port", str(port),
             # Facet suggestions cost ~90 % of a search page's time on a large archive (200,000 articles).
             "--setting", "suggest_facets", "off"]
@@ -39,7 +43,7 @@ def serve_archive(db_path: str, host: str, port: int, public: bool = False) -> N
     """Run Datasette in this process until interrupted."""
     from datasette.cli import cli as datasette_cli
 
-    if not public or not Path(db_path).exists():
+    if not Path(db_path).exists() or (not public and on_writable_folder(db_path)):
         _prepare(db_path)
     datasette_cli.main(datasette_args(db_path, host, port, public=public), prog_name="datasette")
 

@@ -9,6 +9,7 @@ import sqlite_utils
 
 from ..clean.normalize import is_mirror
 from .rows import insert_row, now
+from .schema import read_only
 
 
 def upsert_sources(db, sources) -> None:
@@ -22,7 +23,7 @@ def upsert_sources(db, sources) -> None:
 
 def last_run_status(db_path: str) -> dict[str, str]:
     """Per-source status ('ok'/'failing') of the newest crawl_runs row that names the source."""
-    db = sqlite_utils.Database(db_path)
+    db = sqlite_utils.Database(read_only(db_path))
     status: dict[str, str] = {}
     if db["crawl_runs"].exists():
         for run in db.query("SELECT sources FROM crawl_runs ORDER BY id DESC"):

@@ -7,6 +7,7 @@ are part of the shape an opened archive is checked for.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -104,17 +105,32 @@ def open_archive(path: str | Path, bulk: bool = False) -> sqlite_utils.Database:
     return db
 
 
-def archive_problem(path: str | Path) -> str | None:
-    """Why an existing archive file cannot be used (not a database, a damaged header or
-    schema), read-only and without changing it; None for a sound one or a new path."""
+def archive_problem(path: str | Path, writing: bool = True) -> str | None:
+    """Why an existing archive cannot be used (not a database, a damaged header or schema,
+    for a writer a folder it cannot write to), found without changing it; None for a sound
+    one or a new path."""
     if not Path(path).exists():
         return None
+    if writing and not on_writable_folder(path):
+        return "its folder is read-only; crawl, reclean and dedupe write to it (serve and sources only read)"
     try:
-        with closing(sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)) as db:
+        with closing(read_only(path)) as db:
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as error:
         return str(error)
     return None
+
+
+def on_writable_folder(path: str | Path) -> bool:
+    """Whether the archive's folder takes writes (SQLite keeps its WAL and lock files there)."""
+    return os.access(Path(path).resolve().parent, os.W_OK)
+
+
+def read_only(path: str | Path) -> sqlite3.Connection:
+    """A read-only connection; on a read-only filesystem, immutable (SQLite cannot make the
+    WAL index a normal read needs, and nothing can write there anyway)."""
+    mode = "mode=ro" if on_writable_folder(path) else "immutable=1"
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?{mode}", uri=True)
 
 
 def path_of(db) -> str:

@@ -5,6 +5,7 @@ tests/test_workers.py; generated input: tests/test_clean_properties.py.)"""
 
 from __future__ import annotations
 
+import http.client
 import signal
 import sqlite3
 import subprocess
@@ -94,3 +95,29 @@ def test_a_crawl_writes_nothing_more_into_a_damaged_archive(tmp_path, table):
     assert f"NOT DONE: the archive {archive_copy} is damaged (database disk image is malformed)" in result.stdout
     with sqlite3.connect(archive_copy) as db:
         assert db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == runs
+
+
+def test_an_archive_on_a_read_only_filesystem_is_served_not_written(crawled, tmp_path):
+    """A read-only mount (a backup, a published copy): serve and sources read it; crawl says
+    in one line that it cannot write there, exit 1, nothing touched."""
+    from conftest import served
+
+    mount_point = tmp_path / "ro"
+    mount_point.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(mount_point)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        db_path = mount_point / "news.db"
+        db_path.write_bytes(crawled.read_bytes())
+        subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], check=True)
+        result = run_cli("crawl", "--sample", "--db", str(db_path), check=False)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert f"the archive {db_path} cannot be written: its folder is read-only" in result.stderr
+        assert run_cli("sources", "--db", str(db_path)).returncode == 0
+        with served(db_path, "--public", "--host", "127.0.0.1") as base:
+            status = http.client.HTTPConnection(base.removeprefix("http://"), timeout=30)
+            status.request("GET", "/news/articles.json")
+            assert status.getresponse().status == 200
+    finally:
+        subprocess.run(["umount", "--lazy", str(mount_point)], check=True)
