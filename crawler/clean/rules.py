@@ -102,10 +102,16 @@ class FieldHints:
 _NAME_TOKEN = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\x00-\x7f]+")
 
 
-def _container_hints(table: dict) -> ContainerHints:
-    entry = table.get("container_hints", {})
+def _documented(table: dict, name: str) -> dict:
+    """A table of rules.toml; every one present says where its entries were seen."""
+    entry = table.get(name, {})
     if entry and not entry.get("seen"):
-        raise ValueError(f"{RULES_FILE.name}: [container_hints] needs a 'seen' note")
+        raise ValueError(f"{RULES_FILE.name}: [{name}] needs a 'seen' note")
+    return entry
+
+
+def _container_hints(table: dict) -> ContainerHints:
+    entry = _documented(table, "container_hints")
     return ContainerHints(*(frozenset(entry.get(key, [])) if key.endswith("words") else tuple(entry.get(key, []))
                             for key in ("positive_words", "positive_parts", "negative_words", "negative_parts")))
 
@@ -125,9 +131,7 @@ def _label(match: re.Match) -> str:
 
 
 def _field_hints(table: dict) -> FieldHints:
-    entry = table.get("field_hints", {})
-    if entry and not entry.get("seen"):
-        raise ValueError(f"{RULES_FILE.name}: [field_hints] needs a 'seen' note")
+    entry = _documented(table, "field_hints")
     return FieldHints({token: name for name, tokens in entry.items() if name != "seen" for token in tokens})
 
 
@@ -173,21 +177,8 @@ def _load(path: Path) -> tuple:
     rules.append(_trailer_rule(table.get("trailer", [])))
     rewrites = [(re.compile(entry["pattern"]), entry["replace"]) for entry in table.get("url_rewrite", [])]
     url_dates = [re.compile(entry["pattern"]) for entry in table.get("url_date", [])]
-    placeholders = table.get("not_names", {})
-    if placeholders and not placeholders.get("seen"):
-        raise ValueError(f"{path.name}: [not_names] needs a 'seen' note")
-    prose = table.get("not_captions", {})
-    if prose and not prose.get("seen"):
-        raise ValueError(f"{path.name}: [not_captions] needs a 'seen' note")
-    outlets = table.get("outlets", {})
-    if outlets and not outlets.get("seen"):
-        raise ValueError(f"{path.name}: [outlets] needs a 'seen' note")
-    ending = table.get("document_end", {})
-    if ending and not ending.get("seen"):
-        raise ValueError(f"{path.name}: [document_end] needs a 'seen' note")
-    codes = table.get("staff_codes", {})
-    if codes and not codes.get("seen"):
-        raise ValueError(f"{path.name}: [staff_codes] needs a 'seen' note")
+    placeholders, prose = _documented(table, "not_names"), _documented(table, "not_captions")
+    outlets, ending, codes = _documented(table, "outlets"), _documented(table, "document_end"), _documented(table, "staff_codes")
     return (rules, rewrites, url_dates, _labels(table), frozenset(placeholders.get("values", [])),
             re.compile(prose.get("pattern", "(?!)")), re.compile(codes.get("pattern", "(?!)")), _container_hints(table),
             re.compile("(?:" + "|".join(map(re.escape, outlets.get("suffixes", []))) + ")$" if outlets else "(?!)"),
