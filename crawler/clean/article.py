@@ -41,7 +41,7 @@ _WORD = re.compile(r"[^\W_]")
 # Bump when the cleaning code's output changes. The version recorded with every article and
 # page adds a digest of the data that steers cleaning (the rule table and source profiles),
 # so editing a rule is enough for `reclean` to know which pages an older cleaner made.
-CODE_VERSION = "2026.12.03.3"
+CODE_VERSION = "2026.12.03.4"
 
 
 def _data_digest() -> str:
