@@ -123,7 +123,7 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
     from .clean.article import Article, clean_page
     from .items import RawPage
 
-    failed, unreadable = 0, []
+    cleaned, failed, unreadable = 0, 0, []
     for path in iter_files(paths, unreadable):
         name = display_path(path)
         try:
@@ -134,6 +134,7 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
             if as_json:
                 click.echo(Article.failure_json(name, error))
             continue
+        cleaned += 1
         if as_json:
             click.echo(article.as_json(name))
         else:
@@ -145,6 +146,8 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
         logging.getLogger(__name__).error("%s: %s", display_path(folder), error)
         if as_json:
             click.echo(Article.failure_json(display_path(folder), error))
+    # The summary goes to stderr: stdout is the articles (one JSON line per input with --json).
+    click.echo(f"clean: {cleaned} cleaned, {failed} failed" + (" (see the errors above)" if failed else ""), err=True)
     sys.exit(1 if failed else 0)
 
 

@@ -104,3 +104,11 @@ def test_a_gbk_file_name_comes_out_as_text(tmp_path):
     result = run_cli("clean", "--json", str(tmp_path))
     (line,) = [json.loads(text) for text in result.stdout.splitlines()]
     assert line["path"] == f"{tmp_path}/吉林新闻.html" and line["error"] is None
+
+
+def test_clean_ends_with_its_summary_on_stderr(tmp_path):
+    (tmp_path / "good.html").write_text(page("吉林新闻", PARAGRAPHS, "utf-8"), encoding="utf-8")
+    (tmp_path / "bad.html").write_bytes(b"\x00\x01" * 100)
+    result = run_cli("clean", "--json", str(tmp_path), check=False)
+    assert result.returncode == 1 and len(result.stdout.splitlines()) == 2
+    assert result.stderr.strip().splitlines()[-1] == "clean: 1 cleaned, 1 failed (see the errors above)"
