@@ -77,6 +77,8 @@ class ArchivePipeline:
             self.writer.flush()
             if self.writer.failures:
                 self.crawler.stats.set_value("newsarchive/write_errors", self.writer.failures)
+            if self.writer.damaged:  # found by the last writes: no run row either
+                self.crawler.stats.set_value(ARCHIVE_DAMAGED, self.writer.damaged)
         if self.pool is not None:
             self.pool.close()
 
