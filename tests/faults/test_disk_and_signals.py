@@ -54,7 +54,7 @@ def test_sigterm_stops_a_crawl_that_the_next_run_completes(tmp_path):
     """SIGTERM (a cron timeout, a shutdown): the crawl stops cleanly with its summary and a
     'shutdown' row; the next run archives everything an uninterrupted crawl would."""
     reference, stopped = tmp_path / "reference.db", tmp_path / "stopped.db"
-    with SampleServer(delay=0.05) as server:
+    with SampleServer(delay=0.15) as server:  # a crawl of ~10 s: SIGTERM comes mid-crawl
         run_cli("crawl", "--proxy", server.url, "--db", str(reference))
         crawl = subprocess.Popen([str(NEWSARCHIVE), "crawl", "--proxy", server.url, "--db", str(stopped)], cwd=ROOT,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
