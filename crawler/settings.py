@@ -42,6 +42,9 @@ CONCURRENT_ITEMS = 16
 # that return a value; its cache is keyed weakly by the bound method, so it misses each time.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's RemoteControl runs code sent to a localhost HTTP port (token in a job file):
+# a cron archiver has no use for it.
+REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {"crawler.fetch.pipeline.ArchivePipeline": 300}
 # Cleaning runs in this many worker processes (`newsarchive crawl --workers`); 0 cleans in

@@ -177,3 +177,12 @@ def test_a_damaged_archive_stops_every_command_with_one_line(archive_copy, comma
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"the archive {archive_copy} cannot be used (file is not a database)" in result.stderr
     assert archive_copy.read_bytes() == damaged
+
+
+def test_no_remote_control_or_telnet_endpoint_is_opened(tmp_path):
+    """Scrapy's RemoteControl (code execution over a localhost port) and telnet console are
+    off in every crawl."""
+    result = run_cli("crawl", "--sample", "--db", str(tmp_path / "news.db"), "jl_cri",
+                     env={"NEWSARCHIVE_LOG_LEVEL": "INFO"})
+    assert "Remote control HTTP server listening" not in result.stderr
+    assert "scrapy.extensions.remote_control" not in result.stderr and "Telnet console listening" not in result.stderr
