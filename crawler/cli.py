@@ -13,11 +13,12 @@ import click
 
 from . import settings
 
-DEFAULT_DB = "archive/news.db"
+DEFAULT_DB = settings.ARCHIVE_DB  # NEWSARCHIVE_DB, else archive/news.db
 DEFAULT_SEEDS = "seeds"
 
 
 @click.group()
+@click.version_option(package_name="newsarchive", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 def cli(verbose: bool) -> None:
     """Crawl, clean and archive regional government news."""

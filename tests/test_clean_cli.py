@@ -112,3 +112,12 @@ def test_clean_ends_with_its_summary_on_stderr(tmp_path):
     result = run_cli("clean", "--json", str(tmp_path), check=False)
     assert result.returncode == 1 and len(result.stdout.splitlines()) == 2
     assert result.stderr.strip().splitlines()[-1] == "clean: 1 cleaned, 1 failed (see the errors above)"
+
+
+def test_version_and_the_archive_named_by_the_environment(tmp_path):
+    assert run_cli("--version").stdout.strip().startswith("newsarchive ")
+    archive = tmp_path / "elsewhere.db"
+    result = run_cli("sources", env={"NEWSARCHIVE_DB": str(archive)})
+    assert result.returncode == 0 and not archive.exists()  # read, never created, by `sources`
+    run_cli("dedupe", "--rebuild", env={"NEWSARCHIVE_DB": str(archive)})
+    assert archive.exists()
