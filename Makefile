@@ -30,4 +30,4 @@ serve: install
 	$(BIN)/newsarchive serve --port $(PORT)
 
 clean:
-	rm -rf $(VENV) archive/news.db archive/news.db-* archive/*.lock
+	rm -rf $(VENV) archive/demo.db archive/demo.db-*  # the demo archive only: the real one is never deleted

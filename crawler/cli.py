@@ -14,6 +14,9 @@ import click
 from . import settings
 
 DEFAULT_DB = settings.ARCHIVE_DB  # NEWSARCHIVE_DB, else archive/news.db
+# Replica pages (crawl --sample, demo) never enter a real archive: they would sit under the
+# real sites' URLs, which later real crawls would then take for known.
+DEMO_DB = "archive/demo.db"
 DEFAULT_SEEDS = "seeds"
 
 
@@ -155,13 +158,13 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
 @cli.command()
 @click.argument("sources", nargs=-1)
 @click.option("--sample", is_flag=True, help="Crawl the bundled sample sites, served on a free loopback port for the run.")
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
+@click.option("--db", "db_path", help=f"Archive database. [default: {DEFAULT_DB}; {DEMO_DB} with --sample]")
 @click.option("--proxy", help="Fetch every URL through this HTTP proxy (a replica of the sites).")
 @click.option("--backfill", is_flag=True, help="Keep paginating lists past pages with nothing new (resumable).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Read at most N list pages per source.")
 @click.option("--refresh", is_flag=True, help="Also revisit known articles: changes become revisions, 404/410 marks them gone.")
 @click.option("--workers", type=click.IntRange(min=0), help="Cleaning processes (default: one per core; 0: clean in the crawl's process).")
-def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | None, backfill: bool,
+def crawl(sources: tuple[str, ...], sample: bool, db_path: str | None, proxy: str | None, backfill: bool,
           max_pages: int | None, refresh: bool, workers: int | None) -> None:
     """Crawl the named sources (all enabled ones by default) into the archive, incrementally.
 
@@ -172,6 +175,7 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str, proxy: str | Non
     from .fetch.run import run_crawl
     from .store.lock import EXIT_LOCKED, ArchiveLocked
 
+    db_path = db_path or (DEMO_DB if sample else DEFAULT_DB)
     _check_sources(sources)
     _check_clean_function()
     check_archive(db_path, "crawl")
@@ -241,7 +245,7 @@ def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
 
 @cli.command()
 @click.option("--port", default=8001, show_default=True, help="Port for Datasette.")
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
+@click.option("--db", "db_path", default=DEMO_DB, show_default=True, help="Archive database (not the real archive).")
 @click.option("--seeds", "seeds_dir", default=DEFAULT_SEEDS, show_default=True, help="Folder of saved pages.")
 def demo(port: int, db_path: str, seeds_dir: str) -> None:
     """Crawl the sample sites, clean seeds/ into the archive, then serve it."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import sqlite3
+import subprocess
 
 import pytest
 
-from conftest import run_cli
+from conftest import NEWSARCHIVE, run_cli
 
 KEYWORDS_ARTICLE = {  # seed 000's text: a jl.gov.cn article reprinted by people.com.cn, also in BIG5
     "https://www.jl.gov.cn/yaowen/202304/t20230412_2991234.html",
@@ -186,3 +188,11 @@ def test_no_remote_control_or_telnet_endpoint_is_opened(tmp_path):
                      env={"NEWSARCHIVE_LOG_LEVEL": "INFO"})
     assert "Remote control HTTP server listening" not in result.stderr
     assert "scrapy.extensions.remote_control" not in result.stderr and "Telnet console listening" not in result.stderr
+
+
+def test_a_sample_crawl_never_writes_the_real_archive(tmp_path):
+    """Replica pages sit under the real sites' URLs: `crawl --sample` (and demo) write
+    archive/demo.db, never archive/news.db."""
+    subprocess.run([str(NEWSARCHIVE), "crawl", "--sample", "jl_cri"], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=300, env={k: v for k, v in os.environ.items() if k != "NEWSARCHIVE_DB"})
+    assert (tmp_path / "archive" / "demo.db").exists() and not (tmp_path / "archive" / "news.db").exists()

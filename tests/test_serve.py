@@ -6,6 +6,7 @@ import json
 import shutil
 import socket
 import sqlite3
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -174,3 +175,17 @@ def test_binds_loopback_only_by_default(crawled, tmp_path):
     with served(db_path) as base:
         port = int(base.rsplit(":", 1)[1])
         assert listening_addresses(port) == {"127.0.0.1"}
+
+
+def test_an_archive_file_of_any_name_is_served_as_news(crawled, tmp_path):
+    """`serve --db /srv/jilin-2026.db`: the archive keeps its routes, canned queries, facets and
+    article page (all named `news`)."""
+    db_path = tmp_path / "jilin-2026.db"
+    shutil.copy(crawled, db_path)
+    with served(db_path) as base:
+        assert get_json(base, "/news/latest.json")["rows"]
+        assert "source" in get_json(base, "/news/articles.json", _size="1")["facet_results"]
+        with urllib.request.urlopen(f"{base}/news/articles/1", timeout=30) as response:
+            assert "article_urls" not in response.url and response.status == 200
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{base}/jilin-2026/articles.json", timeout=30)
