@@ -36,6 +36,12 @@ def test_every_profile_has_a_replica_whose_start_page_lists_articles(name):
     ({"colour": "red"}, "[x_news]: unknown key(s): colour"),
     ({"selectors": {"headline": "h1"}}, "unknown selector(s): headline"),
     ({"start_urls": "https://x.gov.cn/"}, "'start_urls' must be a list of http(s) URLs"),
+    ({"delay": 0.1}, "'delay' must be at least 2.0 s on a government host"),
+    ({"max_pages": "3"}, "'max_pages' must be a whole number, not '3'"),
+    ({"enabled": "false"}, "'enabled' must be true or false, not 'false'"),
+    ({"charset": "gbkk"}, "unknown charset 'gbkk'"),
+    ({"site": "y.gov.cn"}, "the start URLs (x.gov.cn) are not on the site 'y.gov.cn'"),
+    ({"max_pages": 0}, "'max_pages' must be at least 1"),
 ])
 def test_bad_profiles_name_the_source_and_key(change, message):
     entry = {key: value for key, value in {**GOOD, **change}.items() if value is not None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -81,7 +82,38 @@ def parse_profile(entry: dict, where: str) -> Source:
     for key in ("article_pattern", "list_pattern", "sitemap_follow"):
         if key in entry:
             values[key] = _compile(where, key, entry[key])
+    _check_values(entry, where)
     return Source(**values)
+
+
+# What each optional scalar must be (TOML gives strings for "3" and "false").
+TYPES = {"enabled": bool, "max_pages": int, "delay": (int, float), "charset": str, "homepage": str, "description": str}
+GOVERNMENT_MIN_DELAY = 2.0  # seconds between requests to a .gov.cn host, at least
+
+
+def _check_values(entry: dict, where: str) -> None:
+    """Types, a charset Python knows, polite delays, and start URLs on the profile's site."""
+    for key, kind in TYPES.items():
+        if key in entry and (not isinstance(entry[key], kind) or (kind is int and isinstance(entry[key], bool))):
+            raise ProfileError(f"{where}: '{key}' must be {_kind_name(kind)}, not {entry[key]!r}")
+    if entry.get("max_pages", 1) < 1 or entry.get("delay", 0) < 0:
+        raise ProfileError(f"{where}: 'max_pages' must be at least 1 and 'delay' not negative")
+    if "charset" in entry:
+        try:
+            codecs.lookup(entry["charset"])
+        except LookupError:
+            raise ProfileError(f"{where}: unknown charset {entry['charset']!r}") from None
+    hosts = {urlsplit(url).hostname or "" for url in entry["start_urls"]}
+    if any(host.endswith(".gov.cn") for host in hosts) and entry.get("delay", GOVERNMENT_MIN_DELAY) < GOVERNMENT_MIN_DELAY:
+        raise ProfileError(f"{where}: 'delay' must be at least {GOVERNMENT_MIN_DELAY} s on a government host")
+    site = entry["site"].lower()
+    if not all(host == site or host.endswith("." + site) or site.endswith("." + host) for host in hosts):
+        raise ProfileError(f"{where}: the start URLs ({', '.join(sorted(hosts))}) are not on the site {site!r}")
+
+
+def _kind_name(kind) -> str:
+    names = {bool: "true or false", int: "a whole number", str: "text"}
+    return names.get(kind, "a number")
 
 
 def load_sources(folder: Path = PROFILES_DIR) -> dict[str, Source]:
