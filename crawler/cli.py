@@ -20,7 +20,19 @@ DEMO_DB = "archive/demo.db"
 DEFAULT_SEEDS = "seeds"
 
 
-@click.group()
+class VerboseAnywhere(click.Group):
+    """`-v` before or after the subcommand (`newsarchive crawl -v` as `newsarchive -v crawl`)."""
+
+    def parse_args(self, ctx, args):
+        if any(arg in VERBOSE for arg in args[1:]):
+            args = ["-v", *(arg for arg in args if arg not in VERBOSE)]
+        return super().parse_args(ctx, args)
+
+
+VERBOSE = ("-v", "--verbose")
+
+
+@click.group(cls=VerboseAnywhere)
 @click.version_option(package_name="newsarchive", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 def cli(verbose: bool) -> None:

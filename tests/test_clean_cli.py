@@ -121,3 +121,9 @@ def test_version_and_the_archive_named_by_the_environment(tmp_path):
     assert result.returncode == 0 and not archive.exists()  # read, never created, by `sources`
     run_cli("dedupe", "--rebuild", env={"NEWSARCHIVE_DB": str(archive)})
     assert archive.exists()
+
+
+def test_verbose_after_the_subcommand(tmp_path):
+    (tmp_path / "a.html").write_text(page("吉林新闻", PARAGRAPHS, "utf-8"), encoding="utf-8")
+    assert "DEBUG" in run_cli("clean", str(tmp_path / "a.html"), "-v").stderr
+    assert "DEBUG" not in run_cli("clean", str(tmp_path / "a.html")).stderr
