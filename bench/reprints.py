@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 import opencc  # noqa: E402
 
 from bench.corpus import paragraphs, simplified_sentences  # noqa: E402
-from crawler.clean.article import CLEANER_VERSION, Article  # noqa: E402
+from crawler.clean.article import Article, cleaner_version  # noqa: E402
 from crawler.clean.normalize import to_simplified  # noqa: E402
 from crawler.dedupe.minhash import signature  # noqa: E402
 from crawler.flow import file_article  # noqa: E402
@@ -150,7 +150,7 @@ def run(path: Path, count: int, workers: int) -> dict:
 
     def filing(number: int, article: Article, keys: ArchiveKeys):
         def write(db) -> None:
-            record = article_record(article, "bench", keys, CLEANER_VERSION)
+            record = article_record(article, "bench", keys, cleaner_version("bench"))
             page = PageRef(None, url_of(number), url_of(number), "bench")
             _outcome, article_id = file_article(db, page, record, keys)
             if number in copied_from:

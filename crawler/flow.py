@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from .clean.article import CLEANER_VERSION, Article, EmptyArticle, clean_page
+from .clean.article import Article, EmptyArticle, clean_page, cleaner_version
 from .clean.normalize import canonical_url
 from .dedupe.exact import find_copy
 from .items import Outcome, RawPage
@@ -103,12 +103,12 @@ def file_page(db, page: PageRef, cleaned: Cleaned, article_id: int | None = None
             if article.replaced:
                 record_error(db, page.url, page.source, "decode", f"{article.replaced} undecodable character(s) replaced "
                              f"reading it as {article.charset}; the raw page is kept", again=False)
-            record = article_record(article, page.source, cleaned.keys, CLEANER_VERSION)
+            record = article_record(article, page.source, cleaned.keys, cleaner_version(page.source))
             if article_id is None:
                 outcome, new_article = file_article(db, page, record, cleaned.keys)
             else:
                 outcome = _rewrite(db, article_id, record, cleaned.keys)
-        note_cleaned(db, page, CLEANER_VERSION, outcome, new_article, article.charset if article else None)
+        note_cleaned(db, page, cleaner_version(page.source), outcome, new_article, article.charset if article else None)
     return Filed(outcome, undated=article is not None and article.date is None)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .clean.article import CLEANER_VERSION
+from .clean.article import cleaner_version
 from .flow import Cleaned, crashed, file_page, prepare
 from .items import SEED_PREFIX, Outcome, RawPage
 from .search.index import optimize_index
@@ -73,15 +73,16 @@ def import_seeds(db, seeds_dir: Path) -> tuple[int, list]:
 
 def work_list(db, everything: bool = False) -> list[tuple[int, int | None]]:
     """(page id, article id) pairs to clean: the page each article was cleaned from, then
-    every page that has no article yet; pages the current cleaner already did are left out
-    (all of them are included with `everything`)."""
+    every page that has no article yet; pages the current cleaner of their source already did
+    are left out (all of them are included with `everything`)."""
+    getattr(db, "conn", db).create_function("cleaner_version", 1, cleaner_version, deterministic=True)
     done = "" if everything else (
-        "AND {page} NOT IN (SELECT page_id FROM cleaned_pages WHERE cleaner_version = :version)")
+        "AND NOT EXISTS (SELECT 1 FROM cleaned_pages c WHERE c.page_id = p.id "
+        "AND c.cleaner_version = cleaner_version(p.source))")
     return db.execute(
-        f"SELECT page_id, id FROM articles WHERE page_id IS NOT NULL {done.format(page='page_id')} "
-        f"UNION ALL SELECT id, NULL FROM pages WHERE article_id IS NULL AND part_of IS NULL {done.format(page='id')} "
-        "ORDER BY 2 NULLS LAST, 1", {"version": CLEANER_VERSION}
-    ).fetchall()
+        f"SELECT a.page_id, a.id FROM articles a JOIN pages p ON p.id = a.page_id WHERE 1 {done} "
+        f"UNION ALL SELECT p.id, NULL FROM pages p WHERE p.article_id IS NULL AND p.part_of IS NULL {done} "
+        "ORDER BY 2 NULLS LAST, 1").fetchall()
 
 
 def clean_stored(clean, db_path: str, page_id: int) -> Cleaned:

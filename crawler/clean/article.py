@@ -10,9 +10,11 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..sources import load_sources
 from .decode import decode
 from .extract import extract_html
 from .lines import paired_fields, read_lines
@@ -39,18 +41,23 @@ MIN_BODY_CHARS = 10
 _WORD = re.compile(r"[^\W_]")
 
 # Bump when the cleaning code's output changes. The version recorded with every article and
-# page adds a digest of the data that steers cleaning (the rule table and source profiles),
-# so editing a rule is enough for `reclean` to know which pages an older cleaner made.
+# page adds digests of the data that steers cleaning (cleaner_version), so editing a rule or
+# a profile's selectors is enough for `reclean` to know which pages an older cleaner made.
 CODE_VERSION = "2026.12.03.4"
+RULES_DIGEST = hashlib.sha256(Path(__file__).with_name("rules.toml").read_bytes()).hexdigest()[:8]
 
 
-def _data_digest() -> str:
-    here = Path(__file__).parent
-    files = [here / "rules.toml", *sorted((here.parent / "sources").glob("*.toml"))]
-    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()[:8]
-
-
-CLEANER_VERSION = f"{CODE_VERSION}+{_data_digest()}"
+@lru_cache(maxsize=None)
+def cleaner_version(source: str | None = None) -> str:
+    """The cleaner that cleans a page of `source`: the code, the rule table and what of the
+    source's own profile steers cleaning (selectors, charset). Adding or editing one profile
+    re-cleans that source's pages only; its URL patterns and delays re-clean nothing."""
+    version = f"{CODE_VERSION}+{RULES_DIGEST}"
+    profile = load_sources().get(source) if source else None
+    if profile is None:
+        return version
+    steering = json.dumps({"selectors": profile.selectors, "charset": profile.charset}, sort_keys=True)
+    return f"{version}+{hashlib.sha256(steering.encode()).hexdigest()[:6]}"
 
 
 @dataclass
