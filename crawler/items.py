@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -17,12 +18,15 @@ class RawPage:
     `parts` are the further pages of an article split over several pages, in order.
     """
 
-    body: bytes
+    # The serializers are for Scrapy's feed exports (`scrapy crawl news -O pages.jsonl`):
+    # bytes go out as base64.
+    body: bytes = field(metadata={"serializer": lambda body: base64.b64encode(body).decode("ascii")})
     url: str | None = None
     source: str | None = None  # the source profile the page was fetched for
     status: int = 200
     headers: dict = field(default_factory=dict)  # response headers, names lowercase
-    parts: list[RawPage] = field(default_factory=list)
+    parts: list[RawPage] = field(default_factory=list, metadata={"serializer": lambda parts: [
+        {**vars(part), "body": base64.b64encode(part.body).decode("ascii"), "parts": []} for part in parts]})
     found_as: str | None = None  # the link as discovered, before any redirect
 
     @property

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import NEWSARCHIVE, run_cli
+from conftest import NEWSARCHIVE, ROOT, run_cli
 
 KEYWORDS_ARTICLE = {  # seed 000's text: a jl.gov.cn article reprinted by people.com.cn, also in BIG5
     "https://www.jl.gov.cn/yaowen/202304/t20230412_2991234.html",
@@ -196,3 +196,22 @@ def test_a_sample_crawl_never_writes_the_real_archive(tmp_path):
     subprocess.run([str(NEWSARCHIVE), "crawl", "--sample", "jl_cri"], cwd=tmp_path, check=True,
                    capture_output=True, timeout=300, env={k: v for k, v in os.environ.items() if k != "NEWSARCHIVE_DB"})
     assert (tmp_path / "archive" / "demo.db").exists() and not (tmp_path / "archive" / "news.db").exists()
+
+
+def test_scrapy_crawl_exports_its_items(tmp_path):
+    """`scrapy crawl news -O pages.jsonl` writes every item (page bodies as base64) instead of
+    one line and a TypeError about bytes."""
+    import base64
+
+    from crawler.sample.server import SampleServer
+
+    with SampleServer() as server:
+        env = {**os.environ, "NEWSARCHIVE_REPLICA_PROXY": server.url, "NEWSARCHIVE_DB": str(tmp_path / "news.db")}
+        result = subprocess.run([str(NEWSARCHIVE.with_name("scrapy")), "crawl", "news", "-a", "source=jl_cri",
+                                 "-O", str(tmp_path / "pages.jsonl")], cwd=ROOT, env=env, capture_output=True,
+                                text=True, timeout=300)
+    assert result.returncode == 0 and "TypeError" not in result.stderr
+    items = [json.loads(line) for line in (tmp_path / "pages.jsonl").read_text().splitlines()]
+    pages = [item for item in items if "body" in item]
+    assert len(pages) >= 5
+    assert any(b"<html" in base64.b64decode(page["body"]).lower() for page in pages)
