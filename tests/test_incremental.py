@@ -113,9 +113,13 @@ def test_robots_crawl_delay_is_the_scheduled_delay(tmp_path):
 
 
 def test_profile_delay_is_the_floor_for_real_crawls():
+    """For `newsarchive crawl` and `scrapy crawl news` alike: the spider brings the slots."""
     from crawler.fetch.run import crawl_settings
+    from crawler.fetch.spider import NewsSpider
 
-    slots = crawl_settings("archive/news.db", proxy=None).getdict("DOWNLOAD_SLOTS")
+    settings = crawl_settings("archive/news.db", proxy=None)
+    NewsSpider.update_settings(settings)
+    slots = settings.getdict("DOWNLOAD_SLOTS")
     assert slots["www.jl.gov.cn"] == {"delay": 2.0, "concurrency": 1}
     assert slots["www.changchun.gov.cn"]["delay"] == 3.0
     assert all(slot["concurrency"] == 1 for slot in slots.values())

@@ -11,29 +11,21 @@ from scrapy.settings import Settings
 from scrapy.utils.log import get_scrapy_root_handler
 
 from ..sample.server import SampleServer
-from ..sources import load_sources
 from ..store.lock import archive_lock
 from .runlog import EXIT_FAILING
 from .spider import NewsSpider
 
 
 def crawl_settings(db_path: str, proxy: str | None, workers: int | None = None) -> Settings:
-    """Project settings plus the archive path, cleaning workers, per-host delays and replica routing."""
+    """Project settings plus the archive path, cleaning workers and replica routing (the
+    per-host pacing comes with the spider: NewsSpider.update_settings)."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
     if workers is not None:
         settings.set("CLEANING_WORKERS", workers, priority="cmdline")
-    slots = {host: {"delay": source.delay, "concurrency": 1}
-             for source in load_sources().values() for host in source.hosts}
-    settings.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
     if proxy:
         settings.set("REPLICA_PROXY", proxy, priority="cmdline")
-    if proxy and not settings.getbool("REPLICA_POLITE"):
-        # Loopback replica: no need to wait between requests.
-        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
-        settings.set("AUTOTHROTTLE_START_DELAY", 0, priority="cmdline")
-        settings.set("DOWNLOAD_SLOTS", {host: {"delay": 0, "concurrency": 1} for host in slots}, priority="cmdline")
     return settings
 
 

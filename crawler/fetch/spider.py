@@ -36,6 +36,21 @@ def _flag(value) -> bool:
 class NewsSpider(scrapy.Spider):
     name = "news"
 
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        """Politeness travels with the spider, so `scrapy crawl news` paces hosts as the
+        `newsarchive crawl` runner does: one request at a time per host, each profile's delay
+        (robots.txt Crawl-delay and AutoThrottle may only slow down further); a loopback
+        replica (REPLICA_PROXY) is not waited for unless REPLICA_POLITE."""
+        super().update_settings(settings)
+        replica = settings.get("REPLICA_PROXY") and not settings.getbool("REPLICA_POLITE")
+        slots = {host: {"delay": 0 if replica else source.delay, "concurrency": 1}
+                 for source in load_sources().values() for host in source.hosts}
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        if replica:
+            settings.set("DOWNLOAD_DELAY", 0, priority="spider")
+            settings.set("AUTOTHROTTLE_START_DELAY", 0, priority="spider")
+
     def __init__(self, source: str | None = None, backfill=False, refresh=False, max_pages=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         known = load_sources()
