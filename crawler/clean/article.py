@@ -199,19 +199,20 @@ def _fill_from_page(reading, known: dict, extracted, script: str) -> None:
     above = [line for line in lines[:start] if len(line) <= META_LINE_MAX]
     below = [line for line in lines[start:] if len(line) <= META_LINE_MAX]
     header, after = read_lines(above, above, trailers=False), read_lines(below, below, trailers=False)
+    named = extracted.named()
     paired = paired_fields([collapse_spaces(line) for line in lines if line.strip()], reading.first("title"))
     for name in wanted:
         found = header.fields.get(name) or (after.fields.get(name) if name in ("editor", "author") else None)
         if found:
             reading.fields[name] = found
-        elif name in ("author", "editor") and name in extracted.named:
-            reading.fields[name] = [_field(name, extracted.named[name])]
+        elif name in ("author", "editor") and name in named:
+            reading.fields[name] = [_field(name, named[name])]
     taken = {value for name in ("source", "author", "editor") for value in reading.fields.get(name, [])}
     for name in wanted:
         if not reading.fields.get(name) and paired.get(name) and paired[name] not in taken:
             reading.fields[name] = [paired[name]]
-    if "source" in wanted and not reading.fields.get("source") and "source" in extracted.named:
-        reading.fields["source"] = [_field("source", extracted.named["source"])]
+    if "source" in wanted and not reading.fields.get("source") and "source" in named:
+        reading.fields["source"] = [_field("source", named["source"])]
 
 
 def _article_start(lines: list[str], reading) -> int:

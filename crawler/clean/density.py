@@ -5,8 +5,8 @@ related-article lists, players and footers are the opposite. One bottom-up pass 
 every element, its characters, linked characters and sentence marks (script and style text
 never counts). Every paragraph scores by its punctuation and length; its parent collects the
 score, its grandparent half of it (readability's scheme). A candidate's score is then
-discounted by its link density and weighed by what its class/id says it is (hints.toml's
-tables, both ways). A block whose text is mostly links is never the article.
+discounted by its link density and weighed by what its class/id says it is ([container_hints]
+in rules.toml, both ways). A block whose text is mostly links is never the article.
 
 The chosen container is cut back and grown the way readability-lxml does it: link lists,
 players and hinted-away blocks inside it are skipped, and sibling blocks that continue the
@@ -105,16 +105,15 @@ def best_container(tree) -> Container | None:
     candidates = []
     for score, element in ranked:
         noise = _noise_inside(element, stats)
-        density = _net(stats[element], [stats[block] for block in noise]).link_density
-        if density < MOSTLY_LINKS:
-            candidates.append((score * (1 - density), element, noise))
+        net = _net(stats[element], [stats[block] for block in noise])
+        if net.link_density < MOSTLY_LINKS:
+            candidates.append((score * (1 - net.link_density), element, noise, net))
     if not candidates:
         return None
-    score, element, noise = max(candidates, key=lambda candidate: candidate[0])
+    score, element, noise, net = max(candidates, key=lambda candidate: candidate[0])
     blocks = _with_siblings(element, score, scores, stats)
     skipped = set(noise).union(*(_noise_inside(block, stats) for block in blocks if block is not element))
-    net = _net(stats[element], [stats[block] for block in noise])
-    sure = _hint(element) > 0 and net.marks >= SURE_MARKS and net.link_density < SURE_LINKS
+    sure = name_hint(element) > 0 and net.marks >= SURE_MARKS and net.link_density < SURE_LINKS
     return Container(blocks, skipped, sure)
 
 
@@ -182,15 +181,16 @@ def hint_factor(element) -> float:
     """What class and id names say about an element: article words raise its score; the words
     of lists, players, comments and page furniture, on it or on a near ancestor (a <tr> inside
     '#AdZone'), lower it."""
-    hint = _hint(element)
+    hint = name_hint(element)
     for ancestor in islice(element.iterancestors(), HINT_DEPTH):
         if hint:
             break
-        hint = min(_hint(ancestor), 0)
+        hint = min(name_hint(ancestor), 0)
     return HINT_FACTORS[hint]
 
 
-def _hint(element) -> int:
+def name_hint(element) -> int:
+    """+1 when an element's class/id names an article block, -1 a list, player or furniture."""
     names = f"{element.get('class', '')} {element.get('id', '')}"
     return CONTAINER_HINTS.of(names) if names != " " else 0
 

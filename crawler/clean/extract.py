@@ -23,7 +23,7 @@ from .density import best_container, bigrams, hint_factor, link_texts, mostly_li
 from .headline import headline, title_of
 from .markup import parse_html, render_lines
 from .normalize import collapse_spaces
-from .rules import FIELD_HINTS
+from .rules import DATE_LIKE, FIELD_HINTS
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +43,8 @@ META_FIELDS = {
 BAIDU_IDS = {"date": "pubtime_baidu", "source": "source_baidu", "author": "author_baidu", "editor": "editor_baidu"}
 _BAIDU_ELEMENTS = etree.XPath("//*[@id='pubtime_baidu' or @id='source_baidu' or @id='author_baidu' or @id='editor_baidu']")
 _SELF_URL = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content | //text[@id]/@id")
-MIN_PROSE = 10
+MIN_PROSE = 10  # sentence marks: below this trafilatura found no article
 NAMED_MAX = 30  # longest text of an element named as a field that is taken for its value
-_DATE_LIKE = re.compile(r"\d{4}[-/年.]\d{1,2}")  # sentence marks: below this trafilatura found no article
 
 
 @dataclass
@@ -56,11 +55,15 @@ class Extracted:
     fields: dict[str, str] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
     caption_hints: frozenset[str] = frozenset()
-    named: dict[str, str] = field(default_factory=dict)  # values of elements named as a field
+    article: object = None  # the article's element, when found generically
 
     def page_lines(self) -> list[str]:
         """Every line of the page (for metadata printed outside the body)."""
         return render_lines(self.tree.body if self.tree.find("body") is not None else self.tree)
+
+    def named(self) -> dict[str, str]:
+        """Values of elements named as a field (`named_fields`), for fields still missing."""
+        return named_fields(self.tree, self.article)
 
     def page_title(self) -> str:
         return title_of(self.tree)
@@ -111,7 +114,7 @@ def _generic_body(tree, url, extracted: Extracted) -> None:
     saves trafilatura's run on most article pages (bench/extraction.py)."""
     container = best_container(tree)
     dense_lines = container.lines() if container is not None else []
-    extracted.named = named_fields(tree, container.element if container is not None else None)
+    extracted.article = container.element if container is not None else None
     extracted.fields.setdefault("title", headline(tree, container.element if container is not None else None))
     if container is not None and container.sure:
         extracted.lines = dense_lines
@@ -167,7 +170,7 @@ def named_fields(tree, article) -> dict[str, str]:
         name = FIELD_HINTS.field_of(names) if names != " " else None
         if name and name not in found and hint_factor(element) >= 1.0:
             text = collapse_spaces(element.text_content())
-            if 2 <= len(text) <= NAMED_MAX and not _DATE_LIKE.search(text):
+            if 2 <= len(text) <= NAMED_MAX and not DATE_LIKE.search(text):
                 found[name] = text
         if element is last:
             break

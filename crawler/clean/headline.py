@@ -9,7 +9,8 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from .normalize import collapse_spaces, halfwidth
-from .rules import CONTAINER_HINTS
+from .density import name_hint
+from .rules import DATE_LIKE
 
 # Headings, and elements whose class or id says title: 'title', 'tit' (a financial newspaper, a
 # financial portal), 'headline', 'biaoti' and 'bt' (标题).
@@ -25,7 +26,7 @@ _PROMINENT_BEFORE = etree.XPath(
     " or (self::font and number(@size) >= 4) or contains(@class, 'tit') or contains(@class, 'Tit')"
     " or contains(@id, 'tit') or contains(@id, 'Tit')]")
 # What a bold line above an article is when it is no headline: a date or label line, a sentence.
-_NOT_HEADLINE = re.compile(r"\d{4}[-/年.]\d{1,2}|[:：]|。$")
+_NOT_HEADLINE = re.compile(f"{DATE_LIKE.pattern}|[:：]|。$")
 
 
 def headline(tree, article=None) -> str | None:
@@ -43,7 +44,7 @@ def headline(tree, article=None) -> str | None:
         single = headings[0] if len(headings) == 1 else None
         return single or _heading_above(article, _PROMINENT_BEFORE) or _heading_above(article)
     candidates = [collapse_spaces(element.text_content()) for element in _TITLE_ELEMENTS(tree)
-                  if CONTAINER_HINTS.of(f"{element.get('class', '')} {element.get('id', '')}") >= 0]
+                  if name_hint(element) >= 0]
     candidates += [meta.get("content", "") for meta in tree.iter("meta") if meta.get("property") == "og:title"]
     squeezed = _squeeze(page_title)
     inside = [text for text in candidates if 4 <= len(text) <= 100 and _squeeze(text) in squeezed]

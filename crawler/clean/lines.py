@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from .normalize import collapse_spaces
-from .rules import DOCUMENT_END, match_line, without_staff_code
+from .rules import DATE_TIME, DOCUMENT_END, match_line, without_staff_code
 
 SENTENCE_END = ("。", "!", "?", "…", "”", ";", ".", "\"")
 HEADLINE_MAX = 60
@@ -19,9 +19,8 @@ SENTENCE_MIN = 20  # a sentence of the article: this long, with a sentence mark
 SENTENCE_MARK = re.compile(r"[,。;!?]")
 SPLIT_HEADLINE_LINES = 6  # text lines a headline may be split over, and chrome lines before it
 _SPACES = re.compile(r"\s+")
-_DATE_ONLY = re.compile(r"^\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$")
-_BARE_LABEL = re.compile(r"^(?:\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*)?"
-                         r"(?P<label>来源|作者|责任编辑|编辑)\s*:$")
+_DATE_ONLY = re.compile(f"^{DATE_TIME}$")
+_BARE_LABEL = re.compile(f"^(?:{DATE_TIME}\\s*)?" r"(?P<label>来源|作者|责任编辑|编辑)\s*:$")
 _DATE_PIECE = re.compile(r"^[\d/:\-年月日\s]+$")
 _NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z·&]{2,12}$")
 # What a label's value on the next line may be: a name, an outlet with its place in brackets.

@@ -14,7 +14,11 @@ PERSON_FIELDS = frozenset({"author", "editor", "credit"})
 # What a person label's value is: names, not a sentence (an interview's '记者:' question).
 _NAMES = re.compile(r"^[^,。;!?…]{0,40}$")
 _BAR = re.compile(r"\s*[|丨]\s*")  # a value ends at a bar: '来源:X | 2023-05-06'
-_LEADING_DATE = re.compile(r"\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*")
+# A publication date, with its time when printed: '2023-04-12 09:09', '2023年4月12日'.
+DATE_TIME = r"\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+# Anything that starts like a date ('2005.03', '2023年5'): no name, no headline.
+DATE_LIKE = re.compile(r"\d{4}[-/年.]\d{1,2}")
+_LEADING_DATE = re.compile(DATE_TIME + r"\s*")
 
 
 @dataclass(frozen=True)
