@@ -74,17 +74,20 @@ def check_archive(db_path: str, command: str, writing: bool = True) -> None:
     is damaged, or (for a command that writes) sits on a read-only folder."""
     from .store.schema import archive_problem, on_writable_folder
 
-    problem = archive_problem(db_path, writing)
-    if problem and writing and not on_writable_folder(db_path):
-        click.echo(f"newsarchive {command}: the archive {db_path} cannot be written: {problem}", err=True)
+    if writing and Path(db_path).exists() and not on_writable_folder(db_path):
+        click.echo(f"newsarchive {command}: the archive {db_path} cannot be written: its folder is read-only; "
+                   "crawl, reclean and dedupe write to it (serve and sources only read)", err=True)
         sys.exit(1)
+    problem = archive_problem(db_path)
     if problem:
         _archive_damaged(db_path, command, problem)
 
 
 def _archive_damaged(db_path: str, command: str, problem: str) -> None:
-    click.echo(f"newsarchive {command}: the archive {db_path} cannot be used ({problem}); restore it from a "
-               f"backup, or save what is left with: sqlite3 {db_path} .recover | sqlite3 recovered.db", err=True)
+    from .store.schema import recovery_hint
+
+    click.echo(f"newsarchive {command}: the archive {db_path} cannot be used ({problem}); {recovery_hint(db_path)}",
+               err=True)
     sys.exit(1)
 
 

@@ -17,6 +17,7 @@ from ..clean.normalize import CHINA_TZ
 from ..items import Outcome
 from ..store.crawl_state import record_run
 from ..store.rows import now
+from ..store.schema import recovery_hint
 from .connection import archive_of, archive_path
 
 logger = logging.getLogger(__name__)
@@ -129,8 +130,8 @@ class CrawlRunLog:
         for key, value in (("id", None), ("status", "archive damaged"), ("exit_code", EXIT_FAILING)):
             self.crawler.stats.set_value(f"newsarchive/run_{key}", value)
         self.crawler.stats.set_value("newsarchive/summary", (
-            f"crawl stopped: NOT DONE: the archive {path} is damaged ({error}); nothing more was written to it. "
-            f"Restore it from a backup, or save what is left with: sqlite3 {path} .recover | sqlite3 recovered.db"))
+            f"crawl stopped: NOT DONE: the archive {path} is damaged ({error}); nothing more was written to it: "
+            f"{recovery_hint(path)}"))
 
 
 def summary_line(run: dict, unwritten: int = 0) -> str:

@@ -105,20 +105,22 @@ def open_archive(path: str | Path, bulk: bool = False) -> sqlite_utils.Database:
     return db
 
 
-def archive_problem(path: str | Path, writing: bool = True) -> str | None:
-    """Why an existing archive cannot be used (not a database, a damaged header or schema,
-    for a writer a folder it cannot write to), found without changing it; None for a sound
-    one or a new path."""
+def archive_problem(path: str | Path) -> str | None:
+    """Why an existing archive cannot be read (not a database, a damaged header or schema),
+    found without changing it; None for a sound one or a new path."""
     if not Path(path).exists():
         return None
-    if writing and not on_writable_folder(path):
-        return "its folder is read-only; crawl, reclean and dedupe write to it (serve and sources only read)"
     try:
         with closing(read_only(path)) as db:
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as error:
         return str(error)
     return None
+
+
+def recovery_hint(path: str | Path) -> str:
+    """What to do about a damaged archive."""
+    return f"restore it from a backup, or save what is left with: sqlite3 {path} .recover | sqlite3 recovered.db"
 
 
 def on_writable_folder(path: str | Path) -> bool:
