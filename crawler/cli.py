@@ -252,7 +252,7 @@ def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool)
 @click.option("--public", is_flag=True, help="Serve read-only for the world: no arbitrary SQL, bounded queries.")
 def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
     """Browse the archive in Datasette (database name: the file name, 'news')."""
-    from .serve import serve_archive
+    from .publish.serve import serve_archive
 
     check_archive(db_path, "serve", writing=False)
     serve_archive(db_path, host or ("0.0.0.0" if public else "127.0.0.1"), port, public=public)
@@ -261,13 +261,15 @@ def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
 @cli.command()
 @click.option("--port", default=8001, show_default=True, help="Port for Datasette.")
 @click.option("--db", "db_path", default=DEMO_DB, show_default=True, help="Archive database (not the real archive).")
-@click.option("--seeds", "seeds_dir", default=DEFAULT_SEEDS, show_default=True, help="Folder of saved pages.")
-def demo(port: int, db_path: str, seeds_dir: str) -> None:
+@click.option("--seeds", "seeds_dir", help="Folder of saved pages. [default: the seed pages shipped with newsarchive]")
+def demo(port: int, db_path: str, seeds_dir: str | None) -> None:
     """Crawl the sample sites, clean seeds/ into the archive, then serve it."""
     from .fetch.run import run_crawl
+    from .sample.site import SEEDS_DIR
     from .store.lock import EXIT_LOCKED, ArchiveLocked
 
     ctx = click.get_current_context()
+    seeds_dir = seeds_dir or str(SEEDS_DIR)
     try:
         _code, summary = run_crawl(db_path, [], sample=True)
     except ArchiveLocked as error:

@@ -20,7 +20,7 @@ import yaml
 from ..clean.normalize import to_simplified
 
 HERE = Path(__file__).parent
-SEEDS_DIR = HERE.parents[1] / "seeds"
+SEEDS_DIR = HERE / "seeds"  # the seed pages shipped with the package (in a checkout: a link to seeds/)
 
 # Labels of the people.com.cn template, in the GB original and the /BIG5/ mirror.
 PEOPLE_LABELS = {

@@ -6,12 +6,12 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from .store.schema import on_writable_folder, open_archive
+from ..store.schema import on_writable_folder, open_archive
 
-PROJECT_ARCHIVE = Path(__file__).resolve().parents[1] / "archive"
-METADATA = PROJECT_ARCHIVE / "metadata.yml"
-PLUGINS = PROJECT_ARCHIVE / "plugins"
-TEMPLATES = PROJECT_ARCHIVE / "templates"
+HERE = Path(__file__).resolve().parent
+METADATA = HERE / "metadata.yml"
+PLUGINS = HERE / "plugins"
+TEMPLATES = HERE / "templates"
 logger = logging.getLogger(__name__)
 
 
