@@ -20,19 +20,29 @@ DEMO_DB = "archive/demo.db"
 DEFAULT_SEEDS = "seeds"
 
 
-class VerboseAnywhere(click.Group):
-    """`-v` before or after the subcommand (`newsarchive crawl -v` as `newsarchive -v crawl`)."""
+class NewsarchiveGroup(click.Group):
+    """`-v` before or after the subcommand (`newsarchive crawl -v` as `newsarchive -v crawl`);
+    a malformed source profile is a usage error (one line naming file, source and key; exit 2)."""
 
     def parse_args(self, ctx, args):
         if any(arg in VERBOSE for arg in args[1:]):
             args = ["-v", *(arg for arg in args if arg not in VERBOSE)]
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx):
+        from .sources import ProfileError
+
+        try:
+            return super().invoke(ctx)
+        except ProfileError as error:
+            click.echo(f"newsarchive: a source profile is not valid: {error}", err=True)
+            sys.exit(EXIT_USAGE)
+
 
 VERBOSE = ("-v", "--verbose")
 
 
-@click.group(cls=VerboseAnywhere)
+@click.group(cls=NewsarchiveGroup)
 @click.version_option(package_name="newsarchive", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 def cli(verbose: bool) -> None:
@@ -44,6 +54,19 @@ def cli(verbose: bool) -> None:
 
 
 EXIT_USAGE = 2  # a command that cannot start as asked (click's own code for usage errors)
+
+
+def _use_source_folders(ctx, param, folders: tuple[str, ...]) -> None:
+    """--sources / NEWSARCHIVE_SOURCES: kept in the environment, where the crawl's Scrapy
+    settings and the cleaning workers read it as this process does (settings.source_dirs)."""
+    if folders:
+        os.environ["NEWSARCHIVE_SOURCES"] = os.pathsep.join(folders)
+
+
+sources_option = click.option(
+    "--sources", "source_folders", multiple=True, envvar="NEWSARCHIVE_SOURCES", expose_value=False, is_eager=True,
+    type=click.Path(exists=True, file_okay=False), callback=_use_source_folders,
+    help="A folder of your own source profiles (*.toml), read beside the built-in ones; repeatable. [env: NEWSARCHIVE_SOURCES]")
 
 
 def _check_sources(names: tuple[str, ...]) -> None:
@@ -172,13 +195,16 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
 
 @cli.command()
 @click.argument("sources", nargs=-1)
+@sources_option
 @click.option("--sample", is_flag=True, help="Crawl the bundled sample sites, served on a free loopback port for the run.")
-@click.option("--db", "db_path", help=f"Archive database. [default: {DEFAULT_DB}; {DEMO_DB} with --sample]")
-@click.option("--proxy", help="Fetch every URL through this HTTP proxy (a replica of the sites).")
+@click.option("--db", "db_path", help=f"Archive database. [default: {DEFAULT_DB}, env: NEWSARCHIVE_DB; {DEMO_DB} with --sample]")
+@click.option("--proxy", envvar="NEWSARCHIVE_REPLICA_PROXY", show_envvar=True,
+              help="Fetch every URL through this HTTP proxy (a replica of the sites).")
 @click.option("--backfill", is_flag=True, help="Keep paginating lists past pages with nothing new (resumable).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Read at most N list pages per source.")
 @click.option("--refresh", is_flag=True, help="Also revisit known articles: changes become revisions, 404/410 marks them gone.")
-@click.option("--workers", type=click.IntRange(min=0), help="Cleaning processes (default: one per core; 0: clean in the crawl's process).")
+@click.option("--workers", type=click.IntRange(min=0), envvar="NEWSARCHIVE_WORKERS", show_envvar=True,
+              help="Cleaning processes (default: one per core; 0: clean in the crawl's process).")
 def crawl(sources: tuple[str, ...], sample: bool, db_path: str | None, proxy: str | None, backfill: bool,
           max_pages: int | None, refresh: bool, workers: int | None) -> None:
     """Crawl the named sources (all enabled ones by default) into the archive, incrementally.
@@ -205,9 +231,12 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str | None, proxy: st
 
 
 @cli.command()
-@click.option("--seeds", "seeds_dir", default=DEFAULT_SEEDS, show_default=True, help="Folder of saved pages to clean into the archive.")
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
-@click.option("--workers", type=click.IntRange(min=0), help="Cleaning processes (default: one per core; 0: clean in this process).")
+@sources_option
+@click.option("--seeds", "seeds_dir", default=DEFAULT_SEEDS, show_default=True, envvar="NEWSARCHIVE_SEEDS", show_envvar=True,
+              help="Folder of saved pages to clean into the archive.")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database. [env: NEWSARCHIVE_DB]")
+@click.option("--workers", type=click.IntRange(min=0), envvar="NEWSARCHIVE_WORKERS", show_envvar=True,
+              help="Cleaning processes (default: one per core; 0: clean in this process).")
 @click.option("--all", "everything", is_flag=True, help="Also pages the current cleaner already cleaned.")
 def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool) -> None:
     """Rerun cleaning over seeds/ and the raw pages in the archive (no network).
@@ -246,9 +275,9 @@ def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool)
 
 
 @cli.command()
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database. [env: NEWSARCHIVE_DB]")
 @click.option("--host", help="Interface to bind (default 127.0.0.1; 0.0.0.0 with --public).")
-@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option("--port", default=8001, show_default=True, envvar="NEWSARCHIVE_PORT", show_envvar=True, help="Port to listen on.")
 @click.option("--public", is_flag=True, help="Serve read-only for the world: no arbitrary SQL, bounded queries.")
 def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
     """Browse the archive in Datasette (database name: the file name, 'news')."""
@@ -259,7 +288,7 @@ def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
 
 
 @cli.command()
-@click.option("--port", default=8001, show_default=True, help="Port for Datasette.")
+@click.option("--port", default=8001, show_default=True, envvar="NEWSARCHIVE_PORT", show_envvar=True, help="Port for Datasette.")
 @click.option("--db", "db_path", default=DEMO_DB, show_default=True, help="Archive database (not the real archive).")
 @click.option("--seeds", "seeds_dir", help="Folder of saved pages. [default: the seed pages shipped with newsarchive]")
 def demo(port: int, db_path: str, seeds_dir: str | None) -> None:
@@ -282,9 +311,10 @@ def demo(port: int, db_path: str, seeds_dir: str | None) -> None:
 
 
 @cli.command()
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database.")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database. [env: NEWSARCHIVE_DB]")
 @click.option("--rebuild", is_flag=True, required=True, help="Recompute every signature and cluster from the stored bodies.")
-@click.option("--workers", type=click.IntRange(min=0), help="Signing processes (default: one per core; 0: sign in this process).")
+@click.option("--workers", type=click.IntRange(min=0), envvar="NEWSARCHIVE_WORKERS", show_envvar=True,
+              help="Signing processes (default: one per core; 0: sign in this process).")
 def dedupe(db_path: str, rebuild: bool, workers: int | None) -> None:
     """Group reprints: near-duplicate articles into clusters (done as articles arrive;
     `--rebuild` starts over from the stored bodies, e.g. after changing the parameters)."""
@@ -305,7 +335,9 @@ def dedupe(db_path: str, rebuild: bool, workers: int | None) -> None:
 
 
 @cli.command()
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database (for the last run's status).")
+@sources_option
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
+              help="Archive database (for the last run's status). [env: NEWSARCHIVE_DB]")
 def sources(db_path: str) -> None:
     """List the configured sources and how each fared in the last crawl."""
     from .sources import load_sources

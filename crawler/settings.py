@@ -7,6 +7,15 @@ SPIDER_MODULES = ["crawler.fetch.spider"]
 
 # Where the archive lives; `newsarchive crawl --db` overrides it.
 ARCHIVE_DB = os.getenv("NEWSARCHIVE_DB", "archive/news.db")
+
+
+def source_dirs() -> list[str]:
+    """The operator's folders of source profiles, read beside the built-in ones
+    (NEWSARCHIVE_SOURCES, folders separated by ':'; `--sources DIR` sets it). Read when
+    asked, so a command's option reaches its worker processes and Scrapy alike."""
+    return [folder for folder in os.getenv("NEWSARCHIVE_SOURCES", "").split(os.pathsep) if folder]
+
+
 # Set by `newsarchive crawl --sample` / `--proxy`: fetch every URL from a replica of the sites.
 REPLICA_PROXY = os.getenv("NEWSARCHIVE_REPLICA_PROXY", "")
 # A replica on loopback is crawled without delays unless this asks for the real politeness

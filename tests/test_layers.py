@@ -14,7 +14,7 @@ PACKAGE = ROOT / "crawler"
 # flow know nothing of those above them: clean/ is pure, store/ never calls flow or fetch.
 MAY_IMPORT = {
     "items": set(),
-    "sources": set(),
+    "sources": {"settings"},
     "settings": set(),
     "workers": set(),
     "sample": {"clean"},

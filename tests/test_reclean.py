@@ -172,20 +172,22 @@ def test_reclean_that_cannot_write_says_so_and_fails(archive_copy):
 
 
 def test_a_changed_profile_recleans_only_its_own_sources_pages(archive_copy, tmp_path):
-    """What editing (or adding) jl_cri's profile does to the recorded cleaner version: only
-    jl_cri's pages are cleaned again, not the whole archive."""
+    """An operator's edit of jl_cri's profile (a copy in their own sources folder with one
+    selector changed) re-cleans jl_cri's pages only, not the whole archive."""
     from crawler.clean.article import cleaner_version
 
     assert cleaner_version("jl_cri") != cleaner_version("cnjiwang") != cleaner_version(None)
     no_seeds = tmp_path / "no_seeds"
     no_seeds.mkdir()
+    mine = tmp_path / "my_sources"
+    mine.mkdir()
+    (mine / "cri.toml").write_text(
+        '[[source]]\nname = "jl_cri"\ntitle = "国际在线 · 吉林频道"\nsite = "jl.cri.cn"\nfamily = "cri"\n'
+        'start_urls = ["https://jl.cri.cn/"]\ndelay = 1.0\n[source.selectors]\neditor = "#aeditor"\n', encoding="utf-8")
     db = sqlite3.connect(archive_copy)
     run_cli("reclean", "--db", str(archive_copy), "--seeds", str(no_seeds))  # everything current
-    with db:
-        db.execute("UPDATE cleaned_pages SET cleaner_version = 'jl_cri selectors of yesterday' "
-                   "WHERE page_id IN (SELECT id FROM pages WHERE source = 'jl_cri')")
     before = dict(db.execute("SELECT page_id, cleaned_at FROM cleaned_pages"))
-    run_cli("reclean", "--db", str(archive_copy), "--seeds", str(no_seeds))
+    run_cli("reclean", "--db", str(archive_copy), "--seeds", str(no_seeds), "--sources", str(mine))
     after = dict(db.execute("SELECT page_id, cleaned_at FROM cleaned_pages"))
     sources = dict(db.execute("SELECT id, source FROM pages"))
     recleaned = {sources[page] for page, at in after.items() if before.get(page) != at}

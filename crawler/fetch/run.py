@@ -11,9 +11,13 @@ from scrapy.settings import Settings
 from scrapy.utils.log import get_scrapy_root_handler
 
 from ..sample.server import SampleServer
+from ..sample.site import SampleSite
+from ..sources import load_sources
 from ..store.lock import archive_lock
 from .runlog import EXIT_FAILING
 from .spider import NewsSpider
+
+logger = logging.getLogger(__name__)
 
 
 def crawl_settings(db_path: str, proxy: str | None, workers: int | None = None) -> Settings:
@@ -37,8 +41,21 @@ def run_crawl(db_path: str, sources: list[str], sample: bool = False, proxy: str
     with archive_lock(db_path, "crawl"):
         if sample:
             with SampleServer() as server:
-                return _run(db_path, sources, server.url, options, workers)
+                return _run(db_path, sources or replicated_sources(server.site), server.url, options, workers)
         return _run(db_path, sources, proxy, options, workers)
+
+
+def replicated_sources(site: SampleSite) -> list[str]:
+    """The enabled sources the sample sites replicate: an operator's own profiles (which have
+    no replica) are left out of a sample crawl rather than failing it."""
+    hosts = set(site.hosts())
+    chosen, left_out = [], []
+    for source in load_sources().values():
+        if source.enabled:
+            (chosen if source.hosts <= hosts else left_out).append(source.name)
+    if left_out:
+        logger.info("no replica of %s in the sample sites: not crawled by --sample", ", ".join(left_out))
+    return chosen
 
 
 def _run(db_path: str, sources: list[str], proxy: str | None, options: dict, workers: int | None) -> tuple[int, str]:

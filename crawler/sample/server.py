@@ -80,7 +80,8 @@ class SampleServer:
     """The sample sites on 127.0.0.1:<free port> in a background thread (a context manager)."""
 
     def __init__(self, site: SampleSite | None = None, port: int = 0, delay: float = 0.0):
-        handler = type("SampleHandler", (_Handler,), {"site": site or SampleSite(), "delay": delay})
+        self.site = site or SampleSite()
+        handler = type("SampleHandler", (_Handler,), {"site": self.site, "delay": delay})
         self.httpd = _QuietServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="sample-server", daemon=True)

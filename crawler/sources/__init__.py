@@ -1,19 +1,31 @@
-"""Source profiles: one TOML table per site column, validated on load."""
+"""Source profiles: one TOML table per site column, validated on load.
+
+The built-in profiles are the *.toml files of this folder; an operator's own folders
+(NEWSARCHIVE_SOURCES, `--sources DIR`) are read after them, and a profile there replaces a
+built-in one of the same name. A profile's `family` fills in what it leaves out
+(families.toml: URL patterns, charset, selectors of a CMS).
+"""
 
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-PROFILES_DIR = Path(__file__).parent
+from .. import settings
+
+BUILT_IN = Path(__file__).parent
+FAMILIES_FILE = BUILT_IN / "families.toml"
 SELECTOR_KEYS = {"title", "subtitle", "date", "source", "author", "editor", "body", "exclude"}
-REQUIRED = ("name", "title", "site", "family", "start_urls", "article_pattern")
-OPTIONAL = {"homepage", "description", "enabled", "list_pattern", "max_pages", "delay", "charset", "selectors",
-            "sitemap_urls", "sitemap_follow", "feed_urls"}
+REQUIRED = ("name", "title", "site", "family", "start_urls")
+OPTIONAL = {"homepage", "description", "enabled", "article_pattern", "list_pattern", "max_pages", "delay", "charset",
+            "selectors", "sitemap_urls", "sitemap_follow", "feed_urls"}
+logger = logging.getLogger(__name__)
 
 
 class ProfileError(ValueError):
@@ -62,7 +74,8 @@ def _compile(where: str, key: str, pattern: str) -> re.Pattern:
 
 
 def parse_profile(entry: dict, where: str) -> Source:
-    """Validate one [[source]] table and build its Source."""
+    """Validate one [[source]] table and build its Source (its family's preset filling in
+    what it leaves out)."""
     missing = [key for key in REQUIRED if not entry.get(key)]
     if missing:
         raise ProfileError(f"{where}: missing required key(s): {', '.join(missing)}")
@@ -71,8 +84,16 @@ def parse_profile(entry: dict, where: str) -> Source:
     if unknown:
         raise ProfileError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
     selectors = entry.get("selectors", {})
+    if not isinstance(selectors, dict):
+        raise ProfileError(f"{where}: 'selectors' must be a table ([source.selectors])")
     if set(selectors) - SELECTOR_KEYS:
         raise ProfileError(f"{where}: unknown selector(s): {', '.join(sorted(set(selectors) - SELECTOR_KEYS))}")
+    if not isinstance(entry["start_urls"], list):
+        raise ProfileError(f"{where}: 'start_urls' must be a list of http(s) URLs")
+    entry = with_family(entry, where)
+    if not entry.get("article_pattern"):
+        raise ProfileError(f"{where}: missing required key(s): article_pattern "
+                           f"(the family {entry['family']!r} supplies none)")
     values = {key: entry[key] for key in REQUIRED + tuple(OPTIONAL) if key in entry}
     for key in ("start_urls", "sitemap_urls", "feed_urls"):
         urls = entry.get(key, [])
@@ -116,18 +137,61 @@ def _kind_name(kind) -> str:
     return names.get(kind, "a number")
 
 
-def load_sources(folder: Path = PROFILES_DIR) -> dict[str, Source]:
-    """Every profile in the folder's *.toml files, by name."""
+@lru_cache(maxsize=1)
+def families() -> dict[str, dict]:
+    return _read_toml(FAMILIES_FILE)
+
+
+def with_family(entry: dict, where: str) -> dict:
+    """The profile with its family's preset under it: patterns with {host}/{folder} filled
+    from the start URLs, the charset, and the selectors the profile does not name itself."""
+    preset = families().get(entry["family"])
+    if preset is None:
+        raise ProfileError(f"{where}: unknown family {entry['family']!r}; known: {', '.join(families())}")
+    merged = {**entry, "selectors": {**preset.get("selectors", {}), **entry.get("selectors", {})}}
+    hosts = "|".join(dict.fromkeys(re.escape(urlsplit(url).netloc) for url in entry["start_urls"]))
+    folders = "|".join(dict.fromkeys(re.escape(urlsplit(url).netloc + urlsplit(url).path.rpartition("/")[0] + "/")
+                                     for url in entry["start_urls"]))
+    for key in ("article_pattern", "list_pattern", "charset"):
+        if key not in entry and key in preset:
+            merged[key] = (preset[key].replace("{host}", f"(?:{hosts})")
+                           .replace("{folder}", f"https?://(?:{folders})"))
+    return merged
+
+
+def profile_folders() -> list[Path]:
+    """The built-in profiles, then the operator's folders (NEWSARCHIVE_SOURCES, --sources)."""
+    return [BUILT_IN, *map(Path, settings.source_dirs())]
+
+
+def load_sources(folders: list[Path] | None = None) -> dict[str, Source]:
+    """Every profile in the folders' *.toml files, by name; a later folder's profile
+    replaces an earlier one of the same name (an operator's edit of a built-in source)."""
     sources: dict[str, Source] = {}
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            with open(path, "rb") as handle:
-                table = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as error:
-            raise ProfileError(f"{path.name}: not valid TOML: {error}") from error
-        for number, entry in enumerate(table.get("source", []), 1):
-            source = parse_profile(entry, f"{path.name} source #{number}")
-            if source.name in sources:
-                raise ProfileError(f"{path.name}: source name '{source.name}' is defined twice")
-            sources[source.name] = source
+    for folder in folders if folders is not None else profile_folders():
+        if not folder.is_dir():
+            raise ProfileError(f"{folder}: the sources folder does not exist")
+        found: dict[str, Source] = {}
+        for path in sorted(folder.glob("*.toml")):
+            if path == FAMILIES_FILE:
+                continue
+            for number, entry in enumerate(_read_toml(path).get("source", []), 1):
+                source = parse_profile(entry, f"{path} source #{number}" if folder != BUILT_IN
+                                       else f"{path.name} source #{number}")
+                if source.name in found:
+                    raise ProfileError(f"{path}: source name '{source.name}' is defined twice")
+                found[source.name] = source
+        for name in found.keys() & sources.keys():
+            logger.info("source %s: the profile in %s replaces the built-in one", name, folder)
+        sources.update(found)
     return sources
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ProfileError(f"{path.name}: not valid TOML: {error}") from error
+    except OSError as error:
+        raise ProfileError(f"{path}: cannot be read: {error.strerror}") from error
