@@ -69,14 +69,14 @@ sources_option = click.option(
     help="A folder of your own source profiles (*.toml), read beside the built-in ones; repeatable. [env: NEWSARCHIVE_SOURCES]")
 
 
-def _check_sources(names: tuple[str, ...]) -> None:
+def _check_sources(names: tuple[str, ...], command: str = "crawl") -> None:
     """Exit 2 with one line when a named source has no profile (before any crawl starts)."""
     from .sources import load_sources
 
     known = load_sources()
     unknown = [name for name in names if name not in known]
     if unknown:
-        click.echo(f"newsarchive crawl: unknown source(s): {', '.join(unknown)}; known: {', '.join(known)}", err=True)
+        click.echo(f"newsarchive {command}: unknown source(s): {', '.join(unknown)}; known: {', '.join(known)}", err=True)
         sys.exit(EXIT_USAGE)
 
 
@@ -348,3 +348,74 @@ def sources(db_path: str) -> None:
     for source in load_sources().values():
         state = "enabled" if source.enabled else "disabled"
         click.echo(f"{source.name:16} {state:8} {status.get(source.name, 'never crawled'):13} {source.site:26} {source.title}")
+
+
+@cli.command()
+@click.argument("source")
+@sources_option
+@click.option("--page", "saved_page", type=click.Path(exists=True, dir_okay=False),
+              help="A saved page of the source, read offline: its links as a list page, its fields as an article.")
+@click.option("--url", help="The list page to fetch (or the saved page's address). [default: the first start URL]")
+@click.option("--proxy", envvar="NEWSARCHIVE_REPLICA_PROXY", show_envvar=True,
+              help="Fetch through this HTTP proxy (a replica of the site).")
+def check(source: str, saved_page: str | None, url: str | None, proxy: str | None) -> None:
+    """Try a source profile: the article and list links it finds on a list page, and the
+    fields the cleaner takes from the first article (fetched politely; nothing is archived).
+
+    Exit codes: 0 the profile finds articles and the article has a title and a body; 1 it
+    does not (the last line says what is missing); 2 an unknown source or a bad profile.
+    """
+    from .sources import load_sources
+
+    _check_sources((source,), "check")
+    profile = load_sources()[source]
+    if saved_page:
+        from .fetch.check import check_saved_page
+
+        report = check_saved_page(profile, Path(saved_page).read_bytes(), url)
+    else:
+        from .fetch.check import check_live
+
+        report = check_live(profile, url, proxy)
+    _print_check(report)
+
+
+def _print_check(report) -> None:
+    if report.list_url is not None:
+        click.echo(f"list page {report.list_url}")
+        for kind, links in (("article links", report.articles), ("list links", report.lists)):
+            click.echo(f"  {kind}: {len(links)}")
+            for link in links[:20]:
+                click.echo(f"    {link}")
+            if len(links) > 20:
+                click.echo(f"    … and {len(links) - 20} more")
+    article = report.article
+    if article is not None:
+        click.echo(f"article {report.article_url}")
+        for name, value in (("title", article.title), ("date", article.date), ("来源", article.source_name),
+                            ("author", article.author), ("editor", article.editor)):
+            click.echo(f"  {name}: {value or '-'}")
+        click.echo(f"  body: {len(article.body or '')} characters: {(article.body or '')[:160].replace(chr(10), ' / ')}")
+    for problem in report.problems:
+        click.echo(f"problem: {problem}", err=True)
+    click.echo(_check_verdict(report))
+    sys.exit(0 if _check_verdict(report).startswith("check: ok") else 1)
+
+
+def _check_verdict(report) -> str:
+    """One line: what was found, or what is missing and what to change."""
+    article = report.article
+    if report.problems and not report.articles and article is None:
+        return f"check: NOT OK: nothing could be read ({report.problems[0]}); check the URL, the proxy or the network"
+    missing = []
+    if report.list_url is not None and not report.articles:
+        missing.append("no article links on the list page (the article_pattern matches none of its links)")
+    if report.article_url is not None and (report.articles or report.list_url is None) and not (
+            article and article.title and article.body):
+        missing.append("no title or body in the article (check the title/body selectors)")
+    if missing:
+        return f"check: NOT OK: {'; '.join(missing)}; each family's defaults are in crawler/sources/families.toml"
+    found = [f"{len(report.articles)} article links, {len(report.lists)} list links"] if report.list_url else []
+    if article is not None:
+        found.append(f"the article has a title, date {article.date or 'none'} and {len(article.body)} characters of body")
+    return "check: ok: " + "; ".join(found)

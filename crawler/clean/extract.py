@@ -9,7 +9,6 @@ trafilatura as a second opinion when the container is not sure of itself.
 from __future__ import annotations
 
 import logging
-import re
 from copy import deepcopy
 from dataclasses import dataclass, field
 

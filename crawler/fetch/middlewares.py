@@ -3,6 +3,8 @@ declare none, and routing to a site replica."""
 
 from __future__ import annotations
 
+import logging
+
 import re
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -82,12 +84,28 @@ class CharsetMiddleware:
 class RobotsTxtSlotMiddleware:
     """Fetch robots.txt in a download slot of its own, so the first page of a host does not
     wait a whole crawl delay behind it. One robots.txt request per host and run: the delay
-    still spaces every page request to the host."""
+    still spaces every page request to the host.
+
+    An unreachable host is an expected fault: Scrapy's RobotsTxtMiddleware logs its robots.txt
+    failure with a 60-line traceback; here it is the one line that names the error."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        robots_log = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+        if not any(isinstance(known, _WithoutTraceback) for known in robots_log.filters):
+            robots_log.addFilter(_WithoutTraceback())
+        return cls()
 
     def process_request(self, request):
         if request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):
             request.meta.setdefault("download_slot", f"{request.url} (robots.txt)")
         return None
+
+
+class _WithoutTraceback(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True
 
 
 class ReplicaProxyMiddleware:

@@ -67,7 +67,7 @@ def _run(db_path: str, sources: list[str], proxy: str | None, options: dict, wor
         settings.set("JOBDIR", str(jobdir), priority="cmdline")
     if logging.root.level == logging.DEBUG:  # newsarchive -v
         settings.set("LOG_LEVEL", "DEBUG", priority="cmdline")
-    _hand_logging_to_scrapy()
+    hand_logging_to_scrapy()
     process = CrawlerProcess(settings)
     logging.root.setLevel(settings.get("LOG_LEVEL"))  # Scrapy set NOTSET: records below it are not even made
     crawler = process.create_crawler(NewsSpider)
@@ -84,7 +84,7 @@ def _run(db_path: str, sources: list[str], proxy: str | None, options: dict, wor
     return stats["newsarchive/run_exit_code"], stats["newsarchive/summary"]
 
 
-def _hand_logging_to_scrapy() -> None:
+def hand_logging_to_scrapy() -> None:
     """Scrapy installs its own root handler at LOG_LEVEL: the CLI's handler would print every
     record a second time, DEBUG included (Scrapy lowers the root level to NOTSET)."""
     for handler in list(logging.root.handlers):

@@ -114,7 +114,7 @@ class NewsSpider(scrapy.Spider):
             yield FetchError(response.url, source, f"list page is not text ({response.headers.get('Content-Type')})")
             return
         profile = self.sources[source]
-        links = self._links(response)
+        links = page_links(response)
         articles = [url for url in links if profile.is_article(url)]
         new = [url for url in articles if not self._known(url)]
         for url in new:
@@ -202,10 +202,6 @@ class NewsSpider(scrapy.Spider):
         if first:  # a continuation page failed: keep the pages we have
             yield first
 
-    def _links(self, response: TextResponse) -> list[str]:
-        found = response.css("a::attr(href)").getall() + pager_urls(response.text) + script_paths(response.text)
-        return list(dict.fromkeys(response.urljoin(link.strip()) for link in found))
-
     def _known(self, url: str) -> bool:
         """Fetched or queued already, as this URL or another form of it. A mirror shares its
         twin's canonical URL but is a page of its own: only its exact URL counts."""
@@ -231,6 +227,12 @@ class NewsSpider(scrapy.Spider):
         meta = {"page": page, "refresh": refresh, "handle_httpstatus_list": [304], "found_as": url, **(meta or {})}
         return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers, meta=meta,
                               cb_kwargs={"source": source}, dont_filter=dont_filter)
+
+
+def page_links(response: TextResponse) -> list[str]:
+    """Every link of a page, absolute, in page order: anchors, JavaScript pagers, script paths."""
+    found = response.css("a::attr(href)").getall() + pager_urls(response.text) + script_paths(response.text)
+    return list(dict.fromkeys(response.urljoin(link.strip()) for link in found))
 
 
 def _raw_page(response: Response, source: str) -> RawPage:
