@@ -214,18 +214,13 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str | None, proxy: st
     run (crawl, reclean, dedupe) holds the archive.
     """
     from .fetch.run import run_crawl
-    from .store.lock import EXIT_LOCKED, ArchiveLocked
 
     db_path = db_path or (DEMO_DB if sample else DEFAULT_DB)
     _check_sources(sources)
     _check_clean_function()
     check_archive(db_path, "crawl")
-    try:
-        code, summary = run_crawl(db_path, list(sources), sample=sample, proxy=proxy, backfill=backfill,
-                                  refresh=refresh, max_pages=max_pages, workers=workers)
-    except ArchiveLocked as error:
-        click.echo(f"newsarchive crawl: {error}", err=True)
-        sys.exit(EXIT_LOCKED)
+    code, summary = run_crawl(db_path, list(sources), sample=sample, proxy=proxy, backfill=backfill,
+                              refresh=refresh, max_pages=max_pages, workers=workers)
     click.echo(summary)
     sys.exit(code)
 
@@ -295,16 +290,14 @@ def demo(port: int, db_path: str, seeds_dir: str | None) -> None:
     """Crawl the sample sites, clean seeds/ into the archive, then serve it."""
     from .fetch.run import run_crawl
     from .sample.site import SEEDS_DIR
-    from .store.lock import EXIT_LOCKED, ArchiveLocked
+    from .store.lock import EXIT_LOCKED
 
     ctx = click.get_current_context()
     seeds_dir = seeds_dir or str(SEEDS_DIR)
-    try:
-        _code, summary = run_crawl(db_path, [], sample=True)
-    except ArchiveLocked as error:
-        click.echo(f"newsarchive demo: {error}", err=True)
-        sys.exit(EXIT_LOCKED)
+    code, summary = run_crawl(db_path, [], sample=True)
     click.echo(summary)
+    if code == EXIT_LOCKED:
+        sys.exit(code)
     ctx.invoke(reclean, seeds_dir=seeds_dir, db_path=db_path)
     click.echo(f"serving the archive at http://127.0.0.1:{port}/news (Ctrl-C stops)")
     ctx.invoke(serve, db_path=db_path, host="127.0.0.1", port=port, public=False)

@@ -4,6 +4,7 @@ import os
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.fetch.spider"]
+COMMANDS_MODULE = "crawler.fetch.commands"  # `scrapy crawl` with the run's exit code and summary
 
 # Where the archive lives; `newsarchive crawl --db` overrides it.
 ARCHIVE_DB = os.getenv("NEWSARCHIVE_DB", "archive/news.db")
@@ -50,6 +51,10 @@ CONCURRENT_ITEMS = 16
 # Scrapy parses the source of a callback (ast) on every response to warn about generators
 # that return a value; its cache is keyed weakly by the bound method, so it misses each time.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+# The watchdog: a run still going after this long (a hung host, a runaway list) stops as
+# if interrupted, records what it did and frees the archive for the next cron run; keep it
+# below the cron interval. A backfill stopped so resumes next time.
+CLOSESPIDER_TIMEOUT = float(os.getenv("NEWSARCHIVE_MAX_RUN_MINUTES", "50")) * 60
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's RemoteControl runs code sent to a localhost HTTP port (token in a job file):
 # a cron archiver has no use for it.
@@ -78,4 +83,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 LOG_LEVEL = os.getenv("NEWSARCHIVE_LOG_LEVEL", "INFO")
+# A sample crawl (demo, --sample) shows warnings and errors only, so its summary stays in
+# view; NEWSARCHIVE_LOG_LEVEL or -v ask for more.
+SAMPLE_LOG_LEVEL = os.getenv("NEWSARCHIVE_LOG_LEVEL", "WARNING")
 FEED_EXPORT_ENCODING = "utf-8"

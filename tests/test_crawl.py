@@ -123,7 +123,8 @@ def test_a_running_crawl_locks_out_a_second(tmp_path):
         holder.flush()
         result = run_cli("crawl", "--sample", "--db", str(db_path), check=False)
     assert result.returncode == 75
-    assert "pid 4242" in result.stderr
+    assert result.stdout.splitlines()[-1].startswith("crawl not started: another run (pid 4242)")
+    assert not db_path.exists()  # nothing was written, not even the schema
 
 
 def test_unknown_source_is_a_clear_error(tmp_path):
@@ -215,3 +216,62 @@ def test_scrapy_crawl_exports_its_items(tmp_path):
     pages = [item for item in items if "body" in item]
     assert len(pages) >= 5
     assert any(b"<html" in base64.b64decode(page["body"]).lower() for page in pages)
+
+
+def _scrapy_crawl(db_path, proxy: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NEWSARCHIVE_REPLICA_PROXY": proxy, "NEWSARCHIVE_DB": str(db_path), **(env or {})}
+    return subprocess.run([str(NEWSARCHIVE.with_name("scrapy")), "crawl", "news", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def _rows(db_path) -> dict:
+    """What a crawl of the sample archives, apart from network order (which site's copy of a
+    reprint arrives first, and so is the article's source and counts as new)."""
+    db = sqlite3.connect(db_path)
+    run = db.execute("SELECT status, exit_code, mode, requests, new_articles, errors FROM crawl_runs").fetchall()
+    filed = ("new", "reprint", "same")
+    return {
+        "runs": run,
+        "articles": sorted(db.execute("SELECT title, date, body_hash FROM articles").fetchall()),
+        "urls": {url for (url,) in db.execute("SELECT url FROM article_urls")},
+        "pages": db.execute("SELECT count(*), count(DISTINCT url) FROM pages").fetchone(),
+        "errors": sorted(db.execute("SELECT url, stage FROM errors").fetchall()),
+        "per_source": [{name: (counts["status"], sum(counts[key] for key in filed)) for name, counts in json.loads(row).items()}
+                       for (row,) in db.execute("SELECT sources FROM crawl_runs")],
+    }
+
+
+def test_scrapy_crawl_news_is_the_same_crawl(crawled, tmp_path):
+    """`scrapy crawl news` and `newsarchive crawl --sample` give the same run row, articles,
+    pages and errors, and end alike (summary line last, exit code of the run)."""
+    from crawler.sample.server import SampleServer
+
+    with SampleServer() as server:
+        result = _scrapy_crawl(tmp_path / "news.db", server.url)
+    mine, theirs = _rows(tmp_path / "news.db"), _rows(crawled)
+    assert mine == theirs
+    assert result.returncode == theirs["runs"][0][1] == 0, result.stderr[-3000:]
+    assert result.stdout.splitlines()[-1].startswith("crawl run 1 (normal): ok, 8 sources")
+
+
+def test_scrapy_crawl_news_takes_the_archives_lock(tmp_path):
+    from crawler.store.lock import archive_lock
+
+    db_path = tmp_path / "news.db"
+    with archive_lock(db_path, "reclean"):
+        result = _scrapy_crawl(db_path, "http://127.0.0.1:9", "-a", "source=jl_cri")
+    assert result.returncode == 75 and "Traceback" not in result.stderr
+    assert result.stdout.splitlines()[-1].startswith(f"crawl not started: another reclean (pid {os.getpid()})")
+
+
+def test_the_watchdog_stops_a_run_that_outlasts_its_time(tmp_path):
+    """NEWSARCHIVE_MAX_RUN_MINUTES: a run still going (here: a polite crawl of the replica,
+    2 s between pages) stops, records itself as timed out, exits 1 and frees the archive."""
+    db_path = tmp_path / "news.db"
+    result = run_cli("crawl", "--sample", "jl_gov_yaowen", "--db", str(db_path), check=False,
+                     env={"NEWSARCHIVE_MAX_RUN_MINUTES": "0.05", "NEWSARCHIVE_REPLICA_POLITE": "1"})
+    assert result.returncode == 1
+    assert "(normal): timeout" in result.stdout.splitlines()[-1]
+    run = sqlite3.connect(db_path).execute("SELECT status, exit_code FROM crawl_runs").fetchall()
+    assert run == [("timeout", 1)]
+    assert run_cli("crawl", "--sample", "jl_cri", "--db", str(db_path), check=False).returncode != 75

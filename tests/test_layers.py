@@ -24,7 +24,7 @@ MAY_IMPORT = {
     "store": {"clean", "dedupe", "items", "search"},
     "flow": {"clean", "dedupe", "items", "search", "sources", "store"},
     "reclean": {"clean", "flow", "items", "search", "sources", "store", "workers"},
-    "fetch": {"clean", "flow", "items", "sample", "sources", "store", "workers"},
+    "fetch": {"clean", "flow", "items", "sample", "settings", "sources", "store", "workers"},
     "publish": {"search", "store"},  # its Datasette plugins import crawler.search only (below)
     "cli": {"clean", "dedupe", "fetch", "items", "publish", "reclean", "sample", "settings", "sources", "store", "workers"},
 }

@@ -10,9 +10,11 @@ path reclean shares.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import ExitStack
 from functools import partial
 
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
@@ -29,16 +31,22 @@ from ..store.crawl_state import (
     touch_url,
     upsert_sources,
 )
+from ..store.lock import ArchiveLocked, archive_lock
 from ..store.writer import BatchWriter
 from ..workers import WorkerPool, default_workers, named_function
 from .connection import archive_of, archive_path
-from .runlog import ARCHIVE_DAMAGED
+from .runlog import ARCHIVE_DAMAGED, ARCHIVE_LOCKED
 
 FLUSH_EVERY_S = 2.0
 FAILURE_COUNTS = {"gone": "gone", "blocked": "blocked", "list": "list_errors"}  # FetchError.kind → stat
 
 
 class ArchivePipeline:
+    """The crawl's one archive writer. It holds the archive's lock from opening until the
+    engine stops (after the run's row is written), whichever command started the crawl
+    (`newsarchive crawl` or `scrapy crawl news`); when another run holds it, the crawl
+    closes before anything is fetched or written."""
+
     def __init__(self, crawler, workers: int, batch_size: int, clean):
         self.crawler = crawler
         self.workers = workers
@@ -49,6 +57,7 @@ class ArchivePipeline:
         self.pool: WorkerPool | None = None
         self.stopping = False
         self.list_records: list[dict] = []
+        self.lock = ExitStack()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -59,9 +68,15 @@ class ArchivePipeline:
                        settings.getint("ARCHIVE_BATCH_SIZE"), named_function(settings.get("CLEAN_FUNCTION")))
         crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.lock.close, signal=signals.engine_stopped)
         return pipeline
 
     def open_spider(self) -> None:
+        try:
+            self.lock.enter_context(archive_lock(archive_path(self.crawler), "crawl"))
+        except ArchiveLocked as error:
+            self.crawler.stats.set_value(ARCHIVE_LOCKED, str(error))
+            raise CloseSpider("archive_locked") from None
         db = archive_of(self.crawler)
         upsert_sources(db, load_sources().values())
         self.pool = WorkerPool(self.workers, preload=[self.clean.__module__], crashed=crashed)
@@ -87,7 +102,7 @@ class ArchivePipeline:
         reading a list page and fetching its articles must read it again) and empty the
         sources' frontier — every URL in it was requested and settled in this run, including
         those the duplicate filter dropped as redirect targets."""
-        if reason != "finished" or (self.writer is not None and self.writer.failures):
+        if reason != "finished" or self.writer is None or self.writer.failures:
             return  # pages were lost: the next run reads the lists and the frontier again
         db = archive_of(self.crawler)
         try:

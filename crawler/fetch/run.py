@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-import shutil
-from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.log import get_scrapy_root_handler
 
 from ..sample.server import SampleServer
-from ..sample.site import SampleSite
+from ..sample.site import BROKEN_PATHS, SampleSite
+from ..settings import LOG_LEVEL, SAMPLE_LOG_LEVEL
 from ..sources import load_sources
-from ..store.lock import archive_lock
 from .runlog import EXIT_FAILING
 from .spider import NewsSpider
 
@@ -36,13 +34,16 @@ def crawl_settings(db_path: str, proxy: str | None, workers: int | None = None) 
 def run_crawl(db_path: str, sources: list[str], sample: bool = False, proxy: str | None = None,
               backfill: bool = False, refresh: bool = False, max_pages: int | None = None,
               workers: int | None = None) -> tuple[int, str]:
-    """Crawl the sources into the archive; return (exit code, summary line)."""
+    """Crawl the sources into the archive; return (exit code, summary line). The archive's
+    lock and a backfill's JOBDIR belong to the crawl itself (the pipeline, the spider), so
+    `scrapy crawl news` has them too."""
     options = {"backfill": backfill, "refresh": refresh, "max_pages": max_pages}
-    with archive_lock(db_path, "crawl"):
-        if sample:
-            with SampleServer() as server:
-                return _run(db_path, sources or replicated_sources(server.site), server.url, options, workers)
-        return _run(db_path, sources, proxy, options, workers)
+    if sample:
+        with SampleServer() as server:
+            chosen = sources or replicated_sources(server.site)
+            _announce_planted_faults(server.site, chosen)
+            return _run(db_path, chosen, server.url, options, workers, SAMPLE_LOG_LEVEL)
+    return _run(db_path, sources, proxy, options, workers, LOG_LEVEL)
 
 
 def replicated_sources(site: SampleSite) -> list[str]:
@@ -58,15 +59,21 @@ def replicated_sources(site: SampleSite) -> list[str]:
     return chosen
 
 
-def _run(db_path: str, sources: list[str], proxy: str | None, options: dict, workers: int | None) -> tuple[int, str]:
+def _announce_planted_faults(site: SampleSite, sources: list[str]) -> None:
+    """Say before the crawl that the replica's broken links are deliberate (their errors are
+    the crawl doing its job, not the demo failing)."""
+    broken = set(site.hosts_with_broken_links())
+    hosts = sorted({host for name, source in load_sources().items() if name in sources for host in source.hosts} & broken)
+    if hosts:
+        logger.warning("the sample sites plant %d broken links on %s (a dead link, a redirect loop, a binary and a "
+                       "malformed page): the errors about them below are expected", len(BROKEN_PATHS), ", ".join(hosts))
+
+
+def _run(db_path: str, sources: list[str], proxy: str | None, options: dict, workers: int | None,
+         log_level: str) -> tuple[int, str]:
     settings = crawl_settings(db_path, proxy, workers)
-    jobdir = None
-    if options["backfill"]:
-        # A long backfill that gets killed resumes where it stopped (Scrapy JOBDIR).
-        jobdir = Path(db_path).parent / "jobs" / ("backfill-" + ("-".join(sorted(sources)) or "all"))
-        settings.set("JOBDIR", str(jobdir), priority="cmdline")
-    if logging.root.level == logging.DEBUG:  # newsarchive -v
-        settings.set("LOG_LEVEL", "DEBUG", priority="cmdline")
+    # newsarchive -v: debug
+    settings.set("LOG_LEVEL", "DEBUG" if logging.root.level == logging.DEBUG else log_level, priority="cmdline")
     hand_logging_to_scrapy()
     process = CrawlerProcess(settings)
     logging.root.setLevel(settings.get("LOG_LEVEL"))  # Scrapy set NOTSET: records below it are not even made
@@ -79,8 +86,6 @@ def _run(db_path: str, sources: list[str], proxy: str | None, options: dict, wor
         stats = {}
     if "newsarchive/run_id" not in stats:  # this run's own row (runlog.CrawlRunLog), not an older one
         return EXIT_FAILING, "crawl failed before it could record a run; see the log above"
-    if jobdir and stats["newsarchive/run_status"] != "shutdown":
-        shutil.rmtree(jobdir, ignore_errors=True)  # finished: the next backfill starts afresh
     return stats["newsarchive/run_exit_code"], stats["newsarchive/summary"]
 
 

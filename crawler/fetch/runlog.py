@@ -16,6 +16,7 @@ from scrapy import signals
 from ..clean.normalize import CHINA_TZ
 from ..items import Outcome
 from ..store.crawl_state import record_run
+from ..store.lock import EXIT_LOCKED
 from ..store.rows import now
 from ..store.schema import recovery_hint
 from .connection import archive_of, archive_path
@@ -29,6 +30,8 @@ COUNTS = tuple(outcome for outcome in Outcome if outcome is not Outcome.CHANGED)
 # One empty or undated page is a page; this many, and nothing else, is a broken template.
 SUDDEN = 2
 ARCHIVE_DAMAGED = "newsarchive/archive_damaged"  # stats key: why the archive must not be written to
+ARCHIVE_LOCKED = "newsarchive/archive_locked"  # stats key: who holds the archive (nothing was crawled)
+STOPPED = {"closespider_timeout": "timeout"}  # Scrapy's close reasons, as a run's status says them
 EXIT_OK = 0
 EXIT_FAILING = 1  # the crawl ran, but a source stored nothing or the crawl did not finish
 
@@ -73,7 +76,8 @@ def run_summary(stats: dict, sources: list[str]) -> dict:
         "new_revisions": stats.get(f"newsarchive/{Outcome.REVISED}", 0),
         "errors": sum(stats.get(f"newsarchive/{key}", 0) for key in (Outcome.FAILED, Outcome.EMPTY, "blocked")),
         "per_source": per_source,
-        "status": "ok" if finished and not failing else ("failing" if finished else stats.get("finish_reason", "crashed")),
+        "status": "ok" if finished and not failing else ("failing" if finished else STOPPED.get(
+            stats.get("finish_reason"), stats.get("finish_reason", "crashed"))),
         "delays": {key.rsplit("/", 1)[1]: value for key, value in stats.items() if key.startswith("newsarchive/delay/")},
     }
 
@@ -95,6 +99,9 @@ class CrawlRunLog:
         stats = {**self.crawler.stats.get_stats(), "finish_reason": reason}
         if stats.get(ARCHIVE_DAMAGED):
             self._damaged(stats[ARCHIVE_DAMAGED])
+            return
+        if stats.get(ARCHIVE_LOCKED):
+            self._locked(stats[ARCHIVE_LOCKED])
             return
         summary = run_summary(stats, list(spider.sources))
         started = stats.get("start_time")
@@ -123,6 +130,12 @@ class CrawlRunLog:
             self.crawler.stats.set_value(f"newsarchive/run_{key}", run[key])
         self.crawler.stats.set_value("newsarchive/summary", summary)
 
+    def _locked(self, holder: str) -> None:
+        """Nothing was crawled and no row is written: the archive is another run's now."""
+        for key, value in (("id", None), ("status", "locked"), ("exit_code", EXIT_LOCKED)):
+            self.crawler.stats.set_value(f"newsarchive/run_{key}", value)
+        self.crawler.stats.set_value("newsarchive/summary", f"crawl not started: {holder}; the next scheduled run "
+                                                             "crawls what this one would have")
 
     def _damaged(self, error: str) -> None:
         """No row is written to a damaged archive; the summary says what to do."""

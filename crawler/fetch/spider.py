@@ -8,9 +8,12 @@ the first page that holds nothing new (unless `backfill`). Callbacks find links
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+from pathlib import Path
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_base_url
@@ -51,6 +54,20 @@ class NewsSpider(scrapy.Spider):
             settings.set("DOWNLOAD_DELAY", 0, priority="spider")
             settings.set("AUTOTHROTTLE_START_DELAY", 0, priority="spider")
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        """A backfill resumes where a killed one stopped: its requests wait in a JOBDIR beside
+        the archive (set here, before Scrapy freezes the settings, unless one is given), which
+        a backfill that finishes removes."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.backfill and not crawler.settings.get("JOBDIR") and crawler.settings.get("ARCHIVE_DB"):
+            named = sorted(name for name in (kwargs.get("source") or "").split(",") if name)
+            jobdir = Path(crawler.settings["ARCHIVE_DB"]).parent / "jobs" / ("backfill-" + ("-".join(named) or "all"))
+            crawler.settings.set("JOBDIR", str(jobdir), priority="spider")
+            spider.jobdir = jobdir
+            crawler.signals.connect(spider.forget_finished_job, signal=signals.engine_stopped)
+        return spider
+
     def __init__(self, source: str | None = None, backfill=False, refresh=False, max_pages=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         known = load_sources()
@@ -65,6 +82,17 @@ class NewsSpider(scrapy.Spider):
         self.lists_requested: dict[str, set[str]] = {name: set() for name in names}
         self.known: set[str] = set()
         self.validators: dict[str, dict] = {}
+        self.finish_reason: str | None = None
+        self.jobdir: Path | None = None
+
+    def closed(self, reason: str) -> None:
+        self.finish_reason = reason
+
+    def forget_finished_job(self) -> None:
+        """After the engine stopped (the scheduler and SpiderState have written to the
+        JOBDIR): a backfill that finished starts afresh next time; a stopped one resumes."""
+        if self.jobdir and self.finish_reason == "finished":
+            shutil.rmtree(self.jobdir, ignore_errors=True)
 
     @property
     def mode(self) -> str:

@@ -145,6 +145,10 @@ class SampleSite:
     def hosts(self) -> list[str]:
         return [urlsplit(site["base"]).hostname for site in self.sites.values()]
 
+    def hosts_with_broken_links(self) -> list[str]:
+        """The replicas that plant BROKEN_PATHS (`broken_links` in sites.yml)."""
+        return [urlsplit(site["base"]).hostname for site in self.sites.values() if site.get("broken_links")]
+
     def _build(self, key: str, site: dict) -> None:
         host = urlsplit(site["base"]).hostname
         placed = [(article, spot) for article in self.articles for spot in article["published"] if spot["site"] == key]
