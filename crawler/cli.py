@@ -132,6 +132,20 @@ def writing_to(db_path: str, command: str):
         _archive_damaged(db_path, command, f"{type(error).__name__}: {error}")
 
 
+def _refuse_real_archive(db_path: str) -> None:
+    """Exit 2 when a sample crawl is pointed at an archive that real crawls wrote: replica
+    pages would sit under the real sites' URLs, which later real crawls would take for known."""
+    from .store.crawl_state import real_crawls
+
+    found = real_crawls(db_path) if Path(db_path).exists() else 0
+    if found:
+        click.echo(f"newsarchive crawl: refusing to crawl the sample sites into {db_path}: it holds "
+                   f"{found} crawls of the real sites; use --db {DEMO_DB} (the default) or another file. "
+                   "A demo archive made before replica runs were marked counts as real: delete it (make clean)",
+                   err=True)
+        sys.exit(EXIT_USAGE)
+
+
 def display_path(path: Path | str) -> str:
     """A file name as text: names saved on a Chinese Windows machine are GBK bytes, which
     Python keeps as surrogates that no UTF-8 output can carry."""
@@ -219,6 +233,8 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str | None, proxy: st
     _check_sources(sources)
     _check_clean_function()
     check_archive(db_path, "crawl")
+    if sample:
+        _refuse_real_archive(db_path)
     code, summary = run_crawl(db_path, list(sources), sample=sample, proxy=proxy, backfill=backfill,
                               refresh=refresh, max_pages=max_pages, workers=workers)
     click.echo(summary)

@@ -152,7 +152,7 @@ def test_a_crawl_opens_its_archive_once(archive_copy):
         db.execute("UPDATE archive_meta SET value = 'chars5-sha1/affine32/128' WHERE key = 'signature_scheme'")
     result = run_cli("crawl", "--sample", "jl_cri", "--db", str(archive_copy))
     assert result.stderr.count("until `newsarchive dedupe --rebuild`") == 1
-    assert result.stdout.startswith("crawl run 2 (normal): ok")  # its own run's row, not an older one
+    assert result.stdout.startswith("crawl run 2 (normal+replica): ok")  # its own run's row, not an older one
 
 
 @pytest.mark.parametrize("args, env, says", [
@@ -199,6 +199,18 @@ def test_a_sample_crawl_never_writes_the_real_archive(tmp_path):
     assert (tmp_path / "archive" / "demo.db").exists() and not (tmp_path / "archive" / "news.db").exists()
 
 
+def test_a_sample_crawl_refuses_an_archive_of_real_crawls(archive_copy):
+    """Replica pages sit under the real sites' URLs: `--sample --db` an archive that real
+    crawls wrote is refused (exit 2) and the archive is left as it was."""
+    with sqlite3.connect(archive_copy) as db:
+        assert db.execute("SELECT count(*) FROM crawl_runs WHERE mode = 'normal+replica'").fetchone()[0] == 1
+        db.execute("UPDATE crawl_runs SET mode = 'normal'")  # as a crawl of the real sites records it
+    before = archive_copy.read_bytes()
+    result = run_cli("crawl", "--sample", "jl_cri", "--db", str(archive_copy), check=False)
+    assert result.returncode == 2 and "refusing to crawl the sample sites into" in result.stderr
+    assert archive_copy.read_bytes() == before
+
+
 def test_scrapy_crawl_exports_its_items(tmp_path):
     """`scrapy crawl news -O pages.jsonl` writes every item (page bodies as base64) instead of
     one line and a TypeError about bytes."""
@@ -225,17 +237,18 @@ def _scrapy_crawl(db_path, proxy: str, *args: str, env: dict | None = None) -> s
 
 
 def _rows(db_path) -> dict:
-    """What a crawl of the sample archives, apart from network order (which site's copy of a
-    reprint arrives first, and so is the article's source and counts as new)."""
+    """What a crawl of the sample archives, apart from network order: which site's copy of a
+    reprint arrives first (and so is the article's source and counts as new), and which URL
+    of the redirect loop a→b→a the duplicate filter stops (one or two errors rows)."""
     db = sqlite3.connect(db_path)
-    run = db.execute("SELECT status, exit_code, mode, requests, new_articles, errors FROM crawl_runs").fetchall()
+    run = db.execute("SELECT status, exit_code, mode, requests, new_articles FROM crawl_runs").fetchall()
     filed = ("new", "reprint", "same")
     return {
         "runs": run,
         "articles": sorted(db.execute("SELECT title, date, body_hash FROM articles").fetchall()),
         "urls": {url for (url,) in db.execute("SELECT url FROM article_urls")},
         "pages": db.execute("SELECT count(*), count(DISTINCT url) FROM pages").fetchone(),
-        "errors": sorted(db.execute("SELECT url, stage FROM errors").fetchall()),
+        "errors": sorted(db.execute("SELECT url, stage FROM errors WHERE error NOT LIKE 'redirect loop%'").fetchall()),
         "per_source": [{name: (counts["status"], sum(counts[key] for key in filed)) for name, counts in json.loads(row).items()}
                        for (row,) in db.execute("SELECT sources FROM crawl_runs")],
     }
@@ -251,7 +264,7 @@ def test_scrapy_crawl_news_is_the_same_crawl(crawled, tmp_path):
     mine, theirs = _rows(tmp_path / "news.db"), _rows(crawled)
     assert mine == theirs
     assert result.returncode == theirs["runs"][0][1] == 0, result.stderr[-3000:]
-    assert result.stdout.splitlines()[-1].startswith("crawl run 1 (normal): ok, 8 sources")
+    assert result.stdout.splitlines()[-1].startswith("crawl run 1 (normal+replica): ok, 8 sources")
 
 
 def test_scrapy_crawl_news_takes_the_archives_lock(tmp_path):
@@ -271,7 +284,7 @@ def test_the_watchdog_stops_a_run_that_outlasts_its_time(tmp_path):
     result = run_cli("crawl", "--sample", "jl_gov_yaowen", "--db", str(db_path), check=False,
                      env={"NEWSARCHIVE_MAX_RUN_MINUTES": "0.05", "NEWSARCHIVE_REPLICA_POLITE": "1"})
     assert result.returncode == 1
-    assert "(normal): timeout" in result.stdout.splitlines()[-1]
+    assert "(normal+replica): timeout" in result.stdout.splitlines()[-1]
     run = sqlite3.connect(db_path).execute("SELECT status, exit_code FROM crawl_runs").fetchall()
     assert run == [("timeout", 1)]
     assert run_cli("crawl", "--sample", "jl_cri", "--db", str(db_path), check=False).returncode != 75

@@ -62,7 +62,7 @@ def test_backfill_reads_sitemaps_and_max_pages_bounds_lists(tmp_path):
     assert db.execute("SELECT count(*) FROM article_urls WHERE url = ?", [old]).fetchone()[0] == 1
     assert db.execute("SELECT count(DISTINCT article_id) FROM article_urls WHERE url LIKE 'https://www.jl.gov.cn/%'"
                       ).fetchone()[0] == 10
-    assert last_run(db_path)["mode"] == "backfill"
+    assert last_run(db_path)["mode"] == "backfill+replica"
     assert not (tmp_path / "jobs").exists() or not any((tmp_path / "jobs").iterdir())
 
 

@@ -15,7 +15,7 @@ from scrapy import signals
 
 from ..clean.normalize import CHINA_TZ
 from ..items import Outcome
-from ..store.crawl_state import record_run
+from ..store.crawl_state import REPLICA_MODE, record_run
 from ..store.lock import EXIT_LOCKED
 from ..store.rows import now
 from ..store.schema import recovery_hint
@@ -112,7 +112,8 @@ class CrawlRunLog:
             "requests": summary["requests"], "new_articles": summary["new_articles"],
             "new_revisions": summary["new_revisions"], "errors": summary["errors"],
             "status": summary["status"], "exit_code": EXIT_OK if summary["status"] == "ok" else EXIT_FAILING,
-            "mode": spider.mode, "delays": json.dumps(summary["delays"]),
+            "mode": spider.mode + (REPLICA_MODE if self.crawler.settings.get("REPLICA_PROXY") else ""),
+            "delays": json.dumps(summary["delays"]),
             "elapsed_s": round(stats["elapsed_time_seconds"], 3) if "elapsed_time_seconds" in stats else None,
         }
         db = archive_of(self.crawler)

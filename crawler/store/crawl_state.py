@@ -21,6 +21,20 @@ def upsert_sources(db, sources) -> None:
     )
 
 
+REPLICA_MODE = "+replica"  # ends a run's mode when it crawled a replica (the sample sites), not the real sites
+
+
+def real_crawls(db_path: str) -> int:
+    """How many runs of the archive crawled the real sites."""
+    db = sqlite_utils.Database(read_only(db_path))
+    try:
+        if not db["crawl_runs"].exists():
+            return 0
+        return db.execute("SELECT count(*) FROM crawl_runs WHERE mode NOT LIKE ?", [f"%{REPLICA_MODE}"]).fetchone()[0]
+    finally:
+        db.close()
+
+
 def last_run_status(db_path: str) -> dict[str, str]:
     """Per-source status ('ok'/'failing') of the newest crawl_runs row that names the source."""
     db = sqlite_utils.Database(read_only(db_path))
