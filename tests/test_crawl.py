@@ -288,3 +288,9 @@ def test_the_watchdog_stops_a_run_that_outlasts_its_time(tmp_path):
     run = sqlite3.connect(db_path).execute("SELECT status, exit_code FROM crawl_runs").fetchall()
     assert run == [("timeout", 1)]
     assert run_cli("crawl", "--sample", "jl_cri", "--db", str(db_path), check=False).returncode != 75
+
+
+def test_scrapy_crawl_news_with_an_unknown_source_is_a_usage_error(tmp_path):
+    result = _scrapy_crawl(tmp_path / "news.db", "http://127.0.0.1:9", "-a", "source=jl_cri,no_such_source")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "unknown source(s): no_such_source" in result.stderr and not (tmp_path / "news.db").exists()
