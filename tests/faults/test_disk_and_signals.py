@@ -62,7 +62,7 @@ def test_sigterm_stops_a_crawl_that_the_next_run_completes(tmp_path):
         crawl.send_signal(signal.SIGTERM)
         out, err = crawl.communicate(timeout=120)
         assert crawl.returncode == 1 and "Traceback" not in err
-        assert "(normal): shutdown" in out
+        assert "(normal+replica): shutdown" in out
         assert integrity(stopped) == "ok"
         with sqlite3.connect(stopped) as db:
             assert db.execute("SELECT status, exit_code FROM crawl_runs").fetchall() == [("shutdown", 1)]
