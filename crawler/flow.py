@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from .clean.article import Article, EmptyArticle, clean_page, cleaner_version
 from .clean.normalize import canonical_url
+from .dedupe.clusters import recount_cluster_of
 from .dedupe.exact import find_copy
 from .items import Outcome, RawPage
 from .sources import load_sources
@@ -118,13 +119,15 @@ def file_article(db, page: PageRef, record: dict, keys: ArchiveKeys) -> tuple[Ou
     recorded either way."""
     outcome, article_id = find_copy(db, keys.body_hash, page.canonical_url)
     if outcome is Outcome.NEW:
-        site = urlsplit(page.canonical_url).hostname or page.source
+        site = urlsplit(page.canonical_url).hostname  # None for a seed: the seeds folder is no site
         article_id = insert_article(db, record, keys, page.canonical_url, site, page.id)
     elif outcome is Outcome.REVISED:
         add_revision(db, article_id, record, keys, page.id)
     else:
         touch_article(db, article_id, record)
     record_url(db, article_id, page.url, page.canonical_url)
+    if outcome is Outcome.REPRINT:  # the same body on another site: its story's site count changes
+        recount_cluster_of(db, article_id)
     return outcome, article_id
 
 

@@ -47,7 +47,7 @@ def shot(driver, name: str) -> None:
 
 def like_titles(db_path, text: str) -> set[str]:
     rows = sqlite3.connect(db_path).execute(
-        "SELECT coalesce(title, '(untitled)') FROM articles WHERE title LIKE ? OR body LIKE ?", [f"%{text}%"] * 2).fetchall()
+        "SELECT coalesce(title, '(无标题)') FROM articles WHERE title LIKE ? OR body LIKE ?", [f"%{text}%"] * 2).fetchall()
     return {row[0] for row in rows}
 
 
@@ -62,12 +62,14 @@ def test_typing_into_the_search_box(site, browser, typed, simplified, picture):
     box.clear()
     box.send_keys(typed + Keys.ENTER)
     time.sleep(0.5)
-    assert "/news/search?q=" in browser.current_url  # ranked results with marked snippets
-    rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
-    shown = {row.find_element(By.CSS_SELECTOR, "td.col-title").text.strip() for row in rows}
+    assert "/news/search?q=" in browser.current_url  # the readers' search page: ranked, words marked
+    assert browser.title.startswith(f"“{typed}” 的搜索结果")
+    shown = {link.text.strip() for link in browser.find_elements(By.CSS_SELECTOR, "ol.reader-results a.result-title")}
     assert shown == like_titles(db_path, simplified)
-    marks = browser.find_elements(By.CSS_SELECTOR, "td.col-snippet mark")
+    marks = browser.find_elements(By.CSS_SELECTOR, ".result-snippet mark")
     assert marks and all(mark.text == simplified for mark in marks)
+    page = browser.find_element(By.TAG_NAME, "body").text
+    assert "select " not in page.lower() and "SQL" not in page and browser.find_elements(By.CSS_SELECTOR, ".reader-facet")
     shot(browser, f"search-{picture}")
 
 
@@ -85,3 +87,27 @@ def test_article_page(site, browser):
     links = {a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "article a")}
     assert "https://www.jl.gov.cn/yaowen/202304/t20230412_2991234.html" in links
     shot(browser, "article")
+
+
+def test_the_reading_list(site, browser):
+    """The articles table reads as a list: title (to the article page), 来源, site, date in
+    Chinese form; rows under 200 px, the table inside a 1400 px window, facets kept."""
+    from selenium.webdriver.common.by import By
+
+    base, db_path = site
+    browser.set_window_size(1400, 1400)
+    try:
+        browser.get(base + "/news/articles")
+        headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "table.reading-list th")]
+        rows = browser.find_elements(By.CSS_SELECTOR, "table.reading-list tbody tr")
+        count = sqlite3.connect(db_path).execute("SELECT count(*) FROM articles").fetchone()[0]
+        assert headers == ["标题", "来源", "网站", "发布时间"] and len(rows) == count
+        assert max(row.size["height"] for row in rows) < 200
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 1400
+        first = rows[0].find_element(By.CSS_SELECTOR, "td.col-title a")
+        assert "/news/articles/" in first.get_attribute("href")
+        assert "年" in rows[0].find_element(By.CSS_SELECTOR, "td.col-date").text
+        assert browser.find_elements(By.CSS_SELECTOR, ".facet-results")
+        shot(browser, "reading-list")
+    finally:
+        browser.set_window_size(1280, 1400)

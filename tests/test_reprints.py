@@ -133,7 +133,8 @@ def test_signatures_of_an_older_scheme_ask_for_a_rebuild(archive_copy, tmp_path)
     assert "until `newsarchive dedupe --rebuild`" in run_cli(*reclean).stderr
     run_cli("dedupe", "--rebuild", "--db", str(archive_copy))
     assert "dedupe --rebuild" not in run_cli(*reclean).stderr
-    stamped = sqlite3.connect(archive_copy).execute("SELECT value FROM archive_meta").fetchall()
+    stamped = sqlite3.connect(archive_copy).execute(
+        "SELECT value FROM archive_meta WHERE key = 'signature_scheme'").fetchall()
     assert stamped == [(SIGNATURE_SCHEME,)]
 
 
@@ -182,10 +183,27 @@ def test_archive_shows_reprints_and_how_a_copy_differs(served_archive):
                                "WHERE u.url LIKE 'seed:003%'").fetchone()
     original = db.execute("SELECT id, url FROM articles WHERE id = ?", [cluster]).fetchone()
     assert original[0] != seed and original[1].startswith("http://jilin.china.com.cn/")
-    with urllib.request.urlopen(f"{base}/news/reprints.json?_shape=objects", timeout=30) as response:
-        rows = json.load(response)["rows"]
-    assert any(row["id"] == original[0] and row["copies"] == 2 for row in rows)
     with urllib.request.urlopen(f"{base}/news/articles/{seed}", timeout=30) as response:
         page = response.read().decode()
-    assert "The same story elsewhere" in page and original[1] in page
-    assert "How this copy differs from the original" in page and "added: " in page
+    assert "同一报道的其他版本 (1 篇, 1 个网站)" in page and original[1] in page  # the seeds folder is no site
+    assert "与原文的不同" in page and "增加: " in page
+
+
+def test_the_reprints_page_lists_every_story_on_two_or_more_sites(served_archive):
+    """Whichever way a copy joined (an identical body: one more URL of the article; a near
+    copy: one more article of the cluster), `sites` counts the distinct real sites; seed
+    files are none."""
+    base, db_path = served_archive
+    db = sqlite3.connect(db_path)
+    hosts: dict[int, set[str]] = {}
+    for cluster, url in db.execute("SELECT a.cluster_id, u.url FROM articles a JOIN article_urls u ON u.article_id = a.id"):
+        if url.startswith("http"):
+            hosts.setdefault(cluster, set()).add(url.split("/")[2])
+    expected = {cluster: len(sites) for cluster, sites in hosts.items() if len(sites) > 1}
+    with urllib.request.urlopen(f"{base}/news/reprints.json?_shape=objects", timeout=30) as response:
+        rows = json.load(response)["rows"]
+    clusters = {db.execute("SELECT cluster_id FROM articles WHERE id = ?", [row["id"]]).fetchone()[0]: row["sites"]
+                for row in rows}
+    assert clusters == expected and len(expected) >= 2
+    assert db.execute("SELECT count(*) FROM articles WHERE site = 'seeds' OR (url LIKE 'seed:%' AND site IS NOT NULL)"
+                      ).fetchone()[0] == 0

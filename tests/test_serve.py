@@ -142,6 +142,32 @@ def test_article_row_page(site):
         html = response.read().decode()
     assert "<h1>吉林省冰雪旅游季正式启动</h1>" in html and "https://www.jl.gov.cn/yaowen/202311/t20231125_3079940.html" in html
     assert "<p>11月25日,吉林省冰雪旅游季启动仪式在长白山举行。" in html and "来源: 吉林日报" in html
+    assert '<p class="byline">发布时间: 2023年11月25日 19:10 · 来源: 吉林日报' in html
+
+
+def test_a_seed_article_names_its_file_and_has_no_dead_link(site):
+    base, db_path = site
+    article_id, url = sqlite3.connect(db_path).execute(
+        "SELECT id, url FROM articles WHERE url LIKE 'seed:%' ORDER BY id LIMIT 1").fetchone()
+    with urllib.request.urlopen(f"{base}/news/articles/{article_id}", timeout=30) as response:
+        html = response.read().decode()
+    assert f"原文: 种子文件 {url.removeprefix('seed:')}" in html and 'href="seed:' not in html
+    assert '<p class="byline"> ·' not in html and '<p class="byline">·' not in html
+
+
+def test_internal_tables_are_hidden_and_closed_to_the_public(crawled, tmp_path):
+    db_path = tmp_path / "news.db"
+    shutil.copy(crawled, db_path)
+    internal = ["article_bands", "article_signatures", "cleaned_pages", "archive_meta", "frontier", "list_pages"]
+    with served(db_path) as base:
+        listed = {table["name"] for table in get_json(base, "/news.json")["tables"] if not table["hidden"]}
+        assert not set(internal) & listed and {"articles", "crawl_runs", "errors"} <= listed
+        assert all(urllib.request.urlopen(f"{base}/news/{name}.json").status == 200 for name in internal)
+    with served(db_path, "--public") as base:
+        for name in internal:
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"{base}/news/{name}.json")
+            assert refused.value.code == 403
 
 
 def test_reprinted_article_page_lists_its_urls_and_sites(site):
@@ -151,7 +177,7 @@ def test_reprinted_article_page_lists_its_urls_and_sites(site):
     with urllib.request.urlopen(f"{base}/news/articles/{article_id}", timeout=30) as response:
         html = response.read().decode()
     assert "http://jl.people.com.cn/BIG5/n2/2023/0412/c349771-40375012.html" in html
-    assert "Reprinted on: jl.people.com.cn, www.jl.gov.cn" in html
+    assert "转载于: jl.people.com.cn, www.jl.gov.cn" in html
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -189,3 +215,14 @@ def test_an_archive_file_of_any_name_is_served_as_news(crawled, tmp_path):
             assert "article_urls" not in response.url and response.status == 200
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{base}/jilin-2026/articles.json", timeout=30)
+
+
+def test_a_runs_per_source_counts_show_as_a_small_table(site):
+    base, db_path = site
+    (sources,) = sqlite3.connect(db_path).execute("SELECT sources FROM crawl_runs ORDER BY id LIMIT 1").fetchone()
+    with urllib.request.urlopen(f"{base}/news/crawl_runs", timeout=30) as response:
+        html = response.read().decode()
+    assert '<table class="run-sources"><tr><th>来源</th><th>状态</th><th>新</th>' in html
+    assert all(f"<td>{name}</td><td>{counts['status']}</td><td>{counts['new']}</td>" in html
+               for name, counts in json.loads(sources).items())
+    assert '{"jl_gov_yaowen"' not in html

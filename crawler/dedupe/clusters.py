@@ -61,6 +61,13 @@ def _matches(db, article_id: int, keys: list[int], values: np.ndarray) -> list[t
     return sorted((match for match in found if match[1] >= SAME_STORY), key=lambda match: (-match[1], match[2]))
 
 
+def recount_cluster_of(db, article_id: int) -> None:
+    """After an article gained a URL (an identical copy elsewhere): recount its cluster."""
+    row = db.execute("SELECT cluster_id FROM articles WHERE id = ?", [article_id]).fetchone()
+    if row and row[0] is not None:
+        refresh_cluster(db, row[0])
+
+
 def refresh_cluster(db, cluster_id: int) -> None:
     """Recount a cluster from its members; a cluster left without members goes."""
     members = db.execute(
@@ -70,9 +77,11 @@ def refresh_cluster(db, cluster_id: int) -> None:
         db.execute("DELETE FROM clusters WHERE id = ?", [cluster_id])
         return
     ids = [member[0] for member in members]
-    urls = db.execute(f"SELECT url FROM article_urls WHERE article_id IN ({', '.join('?' * len(ids))})", ids).fetchall()
-    sites = {member[3] for member in members if member[3]} | {
-        urlsplit(url).hostname for (url,) in urls if url.startswith("http")}
+    urls = db.execute(f"SELECT url FROM article_urls WHERE article_id IN ({', '.join('?' * len(ids))}) "
+                      f"UNION SELECT url FROM articles WHERE id IN ({', '.join('?' * len(ids))})", ids + ids).fetchall()
+    # The distinct real sites among every URL of every copy (a seed file is no site; a new
+    # article's own URL is in `articles` before article_urls has it).
+    sites = {urlsplit(url).hostname for (url,) in urls if url and url.startswith(("http://", "https://"))}
     original = min(members, key=_originality)
     db.execute("INSERT OR REPLACE INTO clusters (id, original_id, title, first_date, articles, sites, first_seen, "
                "last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -9,6 +9,7 @@ becomes a phrase of its pairs.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..clean.normalize import halfwidth, to_simplified
 
@@ -30,36 +31,91 @@ def bigrams(text: str) -> str:
     return " ".join(tokens)
 
 
-def query_terms(query: str | None) -> list[str]:
-    """The words of a query, simplified and halfwidth: repeats dropped, at most MAX_TERMS of
-    MAX_TERM_CHARS each. Every request's work stays bounded: FTS5's bm25 ranking costs grow
-    with the square of the terms (9,000 repeats of one word took 36 s and stalled the server)."""
-    terms: list[str] = []
-    for term in halfwidth(to_simplified((query or "")[:MAX_QUERY_CHARS])).split():
+# A query's words: a "quoted phrase", a -word to leave out, OR between alternatives, or a word.
+_QUERY_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+@dataclass
+class ParsedQuery:
+    """What a query asks for: every group must match (a group is one word or phrase, or
+    alternatives joined by OR), no excluded word may."""
+
+    groups: list[list[str]]
+    excluded: list[str]
+
+    @property
+    def terms(self) -> list[str]:
+        """The words and phrases to find (and to mark in snippets), in query order."""
+        return [term for group in self.groups for term in group]
+
+
+def parse_query(query: str | None) -> ParsedQuery:
+    """Read a query as a search box user writes it: words must all occur; `a OR b` takes
+    either; `-word` leaves out articles that have it; "a phrase" must occur as written (its
+    Han characters run together, as Chinese is written without spaces). Words are simplified
+    and halfwidth first, so both scripts find the same articles. Repeats are dropped and at
+    most MAX_TERMS words of MAX_TERM_CHARS count: every request's work stays bounded (FTS5's
+    bm25 ranking grows with the square of the terms; 9,000 repeats of one word took 36 s)."""
+    text = halfwidth(to_simplified((query or "")[:MAX_QUERY_CHARS]))
+    groups: list[list[str]] = []
+    excluded: list[str] = []
+    seen: set[str] = set()
+    join_next = False
+    for negated, phrase, word in _QUERY_TOKEN.findall(text):
+        if word == "OR":
+            join_next = bool(groups)
+            continue
+        if word:
+            negated, term = ("-", word[1:]) if word.startswith("-") and len(word) > 1 else ("", word)
+        else:
+            term = _phrase(phrase)
         term = term[:MAX_TERM_CHARS]
-        if term not in terms:
-            terms.append(term)
-        if len(terms) == MAX_TERMS:
-            break
-    return terms
+        if not bigrams(term) or term in seen or len(seen) == MAX_TERMS:
+            join_next = False
+            continue
+        seen.add(term)
+        if negated:
+            excluded.append(term)
+        elif join_next:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        join_next = False
+    return ParsedQuery(groups, excluded)
+
+
+def _phrase(text: str) -> str:
+    """A quoted phrase as it is matched: spaces between Han characters dropped."""
+    return re.sub(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])", "", text.strip())
+
+
+def query_terms(query: str | None) -> list[str]:
+    """The words and phrases a query looks for (not those it excludes)."""
+    return parse_query(query).terms
 
 
 def fts_query(query: str) -> str:
-    """FTS5 MATCH expression for a user query: each space-separated term must occur.
+    """FTS5 MATCH expression for a user query (parse_query says what it can hold).
 
-    Terms are simplified first, so a Traditional query finds the simplified archive. A
-    term is a phrase of its bigrams, which matches exactly the texts containing it; a term
-    ending in a single Han character ('长', '2022年') ends in a prefix token instead, since
-    the index holds that character only as the start of a pair.
+    A word or phrase is an FTS5 phrase of its bigrams, which matches exactly the texts
+    containing it; one ending in a single Han character ('长', '2022年') ends in a prefix
+    token instead, since the index holds that character only as the start of a pair. A
+    query of exclusions only matches nothing (FTS5's NOT needs something to subtract from).
     """
-    phrases = []
-    for term in query_terms(query):
-        tokens = bigrams(term).split()
-        if not tokens:
-            continue
-        prefix = len(tokens[-1]) == 1 and not tokens[-1].isascii()
-        phrases.append('"' + " ".join(tokens) + '"' + (" *" if prefix else ""))
-    return " AND ".join(phrases) or '""'
+    parsed = parse_query(query)
+    groups = [" OR ".join(_fts_phrase(term) for term in group) for group in parsed.groups]
+    expression = " AND ".join(f"({group})" if " OR " in group else group for group in groups)
+    if not expression:
+        return '""'
+    for term in parsed.excluded:
+        expression = f"({expression}) NOT {_fts_phrase(term)}"
+    return expression
+
+
+def _fts_phrase(term: str) -> str:
+    tokens = bigrams(term).split()
+    prefix = len(tokens[-1]) == 1 and not tokens[-1].isascii()
+    return '"' + " ".join(tokens) + '"' + (" *" if prefix else "")
 
 
 def snippet(text: str, query: str, width: int = 40) -> str:

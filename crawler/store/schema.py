@@ -140,6 +140,23 @@ def path_of(db) -> str:
     return db.execute("PRAGMA database_list").fetchone()[2]
 
 
+# Data fixes an older archive gets once (recorded in archive_meta as migration:<name>).
+DATA_MIGRATIONS = {
+    # The seeds folder is no site: its articles had site 'seeds', counted as a reprint site.
+    "seeds_are_no_site": ["UPDATE articles SET site = NULL WHERE url LIKE 'seed:%'"],
+}
+
+
+def _migrate_once(db: sqlite_utils.Database, name: str, statements: list[str]) -> None:
+    key = f"migration:{name}"
+    if db.execute("SELECT 1 FROM archive_meta WHERE key = ?", [key]).fetchone():
+        return
+    with db.conn:
+        for statement in statements:
+            db.execute(statement)
+        db.execute("INSERT INTO archive_meta (key, value) VALUES (?, 'done')", [key])
+
+
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create missing tables, foreign keys, indexes and the search index; idempotent."""
     for name, (columns, pk) in TABLES.items():
@@ -156,6 +173,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db["article_urls"].create_index(["url"], unique=True, if_not_exists=True)
     db["pages"].create_index(["url", "sha256"], unique=True, if_not_exists=True)
     ensure_index(db)
+    for name, statements in DATA_MIGRATIONS.items():
+        _migrate_once(db, name, statements)
     if scheme_is_stale(db):
         logger.warning("%s: reprint signatures were made by an older version or a rebuild that did not finish; "
                        "new articles will not match them until `newsarchive dedupe --rebuild`", path_of(db))

@@ -3,9 +3,38 @@ the other copies of the story and how this one differs from the original), and a
 that keeps crawlers out of the archive."""
 
 import difflib
+import re
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+SEED_PREFIX = "seed:"  # crawler.items.SEED_PREFIX: a page filed from the seeds folder
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?")
+
+
+def zh_datetime(value) -> str:
+    """An ISO date as readers write it: 2023-04-12T09:09:00+08:00 → 2023年4月12日 09:09 (the
+    archive keeps ISO; anything else is shown as it is)."""
+    match = _ISO.match(value or "")
+    if not match:
+        return value or ""
+    year, month, day, hour, minute = match.groups()
+    shown = f"{year}年{int(month)}月{int(day)}日"
+    return f"{shown} {hour}:{minute}" if hour else shown
+
+
+def link_or_seed(url) -> Markup:
+    """A web address as a link; a seed file (seed:<name>), which has none, as its name."""
+    if url and url.startswith(SEED_PREFIX):
+        return Markup("种子文件 ") + escape(url[len(SEED_PREFIX):])
+    return Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(url or "")
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["zh_datetime"] = zh_datetime
+    env.globals["link_or_seed"] = link_or_seed
 
 
 @hookimpl

@@ -1,0 +1,75 @@
+"""Datasette plugin: the search page readers see at /<db>/search — no SQL on it: ranked
+results with the words marked, facets of the hits (来源, site, month) to narrow them, pages
+of 20, a title that names the query, and help for an empty or odd query. The canned query of
+the same name stays the API (/<db>/search.json?q=)."""
+
+from urllib.parse import urlencode
+
+from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from markupsafe import Markup, escape
+
+from crawler.search import HIT_END, HIT_START, fts_query, snippet
+from crawler.search.query import parse_query
+
+PAGE_SIZE = 20
+FACETS = (("source_name", "来源"), ("site", "网站"), ("month", "月份"))
+HITS = "SELECT rowid AS id, bm25(articles_fts) AS rank FROM articles_fts WHERE articles_fts MATCH :fts"
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/(?P<database>[^/]+)/search$", search_page)]
+
+
+async def search_page(datasette, request):
+    database = request.url_vars["database"]
+    db = datasette.get_database(database)  # a database that is not served: Datasette's 404
+    query = request.args.get("q", "").strip()
+    chosen = {column: request.args.get(column) for column, _label in FACETS if request.args.get(column)}
+    page = max(1, int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1)
+    context = {"database": database, "q": query, "chosen": chosen, "page": page, "results": [], "total": 0,
+               "facets": [], "problem": None, "asked": bool(parse_query(query).groups)}
+    if context["asked"]:
+        try:
+            await _fill(db, context, query, chosen, page)
+        except QueryInterrupted:
+            context["problem"] = "这个查询命中太多文章, 在时限内算不完: 请加一个词或选一个来源。"
+    context["links"] = _links(datasette.urls.database(database) + "/search", query, chosen, page, context["total"])
+    return await _render(datasette, request, context)
+
+
+async def _fill(db, context: dict, query: str, chosen: dict, page: int) -> None:
+    where = "".join(f" AND a.{column} = :{column}" for column in chosen)
+    params = {"fts": fts_query(query), **chosen, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
+    hits = f"WITH hits AS ({HITS}) SELECT {{}} FROM hits JOIN articles a ON a.id = hits.id WHERE 1{where}"
+    context["total"] = (await db.execute(hits.format("count(*)"), params)).first()[0]
+    rows = await db.execute(hits.format("a.id, a.title, a.source_name, a.site, a.date, a.body")
+                            + " ORDER BY hits.rank, a.date DESC LIMIT :limit OFFSET :offset", params)
+    context["results"] = [{**dict(row), "snippet": _marked(snippet(row["body"], query))} for row in rows]
+    for column, label in FACETS:
+        counts = await db.execute(hits.format(f"a.{column} AS value, count(*) AS n")
+                                  + f" AND a.{column} IS NOT NULL GROUP BY a.{column} ORDER BY n DESC LIMIT 12", params)
+        context["facets"].append({"column": column, "label": label, "values": [dict(row) for row in counts]})
+
+
+def _marked(text: str) -> Markup:
+    return Markup(str(escape(text)).replace(HIT_START, "<mark>").replace(HIT_END, "</mark>"))
+
+
+def _links(path: str, query: str, chosen: dict, page: int, total: int) -> dict:
+    """URLs of this page's neighbours and of each facet value toggled."""
+    def url(**changes) -> str:
+        params = {"q": query, **chosen, "page": page, **changes}
+        return f"{path}?" + urlencode({key: value for key, value in params.items() if value not in (None, "", 1)})
+    last = max(1, -(-total // PAGE_SIZE))
+    return {"previous": url(page=page - 1) if page > 1 else None, "next": url(page=page + 1) if page < last else None,
+            "last": last, "toggle": lambda column, value: url(**{column: None if chosen.get(column) == value else value,
+                                                                   "page": 1})}
+
+
+async def _render(datasette, request, context: dict):
+    from datasette.utils.asgi import Response
+
+    html = await datasette.render_template("reader_search.html", context, request=request)
+    return Response.html(html)
