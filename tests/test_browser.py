@@ -111,3 +111,16 @@ def test_the_reading_list(site, browser):
         shot(browser, "reading-list")
     finally:
         browser.set_window_size(1280, 1400)
+
+
+def test_the_dashboard_draws_its_charts(site, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, _db = site
+    browser.get(base + "/-/dashboards/archive")
+    cards = browser.find_elements(By.CSS_SELECTOR, ".dashboard-card")
+    assert len(cards) == 3
+    WebDriverWait(browser, 30).until(
+        lambda driver: all(card.find_elements(By.CSS_SELECTOR, "svg, canvas") for card in cards))
+    shot(browser, "dashboard")

@@ -103,3 +103,10 @@ def test_an_empty_or_odd_search_gets_help(served_archive, query):
     base, _db = served_archive
     html = _page(base, q=query)
     assert "搜索标题和正文" in html and "Traceback" not in html
+
+
+@pytest.mark.parametrize("traditional, simplified", [("開發區 OR 長春", "开发区 OR 长春"), ('"冰雪 旅遊"', '"冰雪 旅游"')])
+def test_a_traditional_query_finds_what_its_simplified_form_finds(served_archive, traditional, simplified):
+    base, _db = served_archive
+    found = [set(re.findall(r'href="/news/articles/(\d+)"', _page(base, q=query))) for query in (traditional, simplified)]
+    assert found[0] == found[1] and found[0]

@@ -89,7 +89,8 @@ def asgi_wrapper(datasette):
     the words marked in context. `?_search=` with filters, sorting or `.json` stays on the
     table. The redirect names the database, never the request path (`//evil.example/articles`
     is no way off the site). A public server (arbitrary SQL off: `serve --public`) answers 404
-    for Datasette's /-/ introspection pages (file paths, settings, threads), static files aside."""
+    for Datasette's /-/ introspection pages (file paths, settings, threads), static files and
+    the dashboard aside."""
 
     public = not datasette.setting("default_allow_sql")  # how `serve --public` runs Datasette
 
@@ -97,7 +98,7 @@ def asgi_wrapper(datasette):
         async def redirect_plain_searches(scope, receive, send):
             if scope["type"] == "http":
                 path = scope["path"]
-                if public and path.startswith("/-/") and not path.startswith(STATIC):
+                if public and path.startswith("/-/") and not path.startswith(PUBLIC_PAGES):
                     await _respond(send, 404, [(b"content-type", b"text/plain")], b"not found")
                     return
                 articles = ARTICLES_PATH.fullmatch(path)
@@ -113,7 +114,7 @@ def asgi_wrapper(datasette):
     return wrap
 
 
-STATIC = ("/-/static/", "/-/static-plugins/")
+PUBLIC_PAGES = ("/-/static/", "/-/static-plugins/", "/-/dashboards")  # the /-/ pages a public server serves
 ARTICLES_PATH = re.compile(r"/(?P<database>[^/]+)/articles")
 
 

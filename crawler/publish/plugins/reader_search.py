@@ -9,8 +9,7 @@ from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from markupsafe import Markup, escape
 
-from crawler.search import HIT_END, HIT_START, fts_query, snippet
-from crawler.search.query import parse_query
+from crawler.search import HIT_END, HIT_START, fts_query, parse_query, snippet
 
 PAGE_SIZE = 20
 FACETS = (("source_name", "来源"), ("site", "网站"), ("month", "月份"))
