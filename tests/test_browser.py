@@ -124,3 +124,17 @@ def test_the_dashboard_draws_its_charts(site, browser):
     WebDriverWait(browser, 30).until(
         lambda driver: all(card.find_elements(By.CSS_SELECTOR, "svg, canvas") for card in cards))
     shot(browser, "dashboard")
+
+
+def test_the_reprints_page(site, browser):
+    """Every story on two or more sites, its title linking to the article, no SQL shown."""
+    from selenium.webdriver.common.by import By
+
+    base, db_path = site
+    browser.get(base + "/news/reprints")
+    assert browser.title.startswith("最多转载的报道")
+    links = browser.find_elements(By.CSS_SELECTOR, "td.col-title a")
+    cross_site = sqlite3.connect(db_path).execute("SELECT count(*) FROM clusters WHERE sites > 1").fetchone()[0]
+    assert len(links) == cross_site >= 2 and all("/news/articles/" in link.get_attribute("href") for link in links)
+    assert "select " not in browser.find_element(By.TAG_NAME, "body").text.lower()
+    shot(browser, "reprints")

@@ -75,6 +75,24 @@ async def copies(db, article_id) -> dict:
             "diff_from_original": [] if is_original else paragraph_diff(cluster["body"], body)}
 
 
+REPRINT_ROW = {"id", "title", "sites", "copies", "first_date", "url"}  # the columns of the reprints query
+
+
+@hookimpl
+def render_cell(row, value, column, table):
+    """On the reprints page: the story's title links to its article page, its URL to the page
+    on the web (a seed file is named), the date reads as a date."""
+    if table is not None or not REPRINT_ROW <= set(row.keys()):
+        return None
+    if column == "title":
+        return Markup('<a href="{}">{}</a>').format(f"articles/{row['id']}", value or "(无标题)")
+    if column == "url":
+        return link_or_seed(value)
+    if column == "first_date":
+        return zh_datetime(value)
+    return None
+
+
 @hookimpl
 def register_routes():
     return [(r"^/robots\.txt$", robots_txt)]
