@@ -12,6 +12,9 @@ from markupsafe import Markup, escape
 from crawler.search import HIT_END, HIT_START, fts_query, parse_query, snippet
 
 PAGE_SIZE = 20
+# Facets of more hits than this would read every hit's row (a 4 KB page each): a query that
+# common gets its ranked results and a hint to narrow it instead.
+FACET_LIMIT = 10_000
 FACETS = (("source_name", "来源"), ("site", "网站"), ("month", "月份"))
 HITS = "SELECT rowid AS id, bm25(articles_fts) AS rank FROM articles_fts WHERE articles_fts MATCH :fts"
 
@@ -46,6 +49,9 @@ async def _fill(db, context: dict, query: str, chosen: dict, page: int) -> None:
     rows = await db.execute(hits.format("a.id, a.title, a.source_name, a.site, a.date, a.body")
                             + " ORDER BY hits.rank, a.date DESC LIMIT :limit OFFSET :offset", params)
     context["results"] = [{**dict(row), "snippet": _marked(snippet(row["body"], query))} for row in rows]
+    if context["total"] > FACET_LIMIT:
+        context["problem"] = f"命中 {context['total']} 篇, 太多, 不分面: 加一个词可以缩小范围。"
+        return
     for column, label in FACETS:
         counts = await db.execute(hits.format(f"a.{column} AS value, count(*) AS n")
                                   + f" AND a.{column} IS NOT NULL GROUP BY a.{column} ORDER BY n DESC LIMIT 12", params)
