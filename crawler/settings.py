@@ -76,11 +76,22 @@ EXTENSIONS = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.middlewares.RobotsTxtSlotMiddleware": 90,
+    "crawler.fetch.pacing.SharedHostPacing": 100,  # crawl nodes only (REDIS_URL): hosts paced across nodes
     "crawler.fetch.middlewares.AntiBotMiddleware": 585,
     # After HttpCompressionMiddleware (590) has decompressed, before MetaRefreshMiddleware (580) reads the text.
     "crawler.fetch.middlewares.CharsetMiddleware": 587,
     "crawler.fetch.middlewares.ReplicaProxyMiddleware": 760,
 }
+
+# Crawl nodes (`newsarchive crawl --redis URL`): the request queue, the seen-request filter
+# and each host's pacing live in this Redis, shared by every node.
+REDIS_URL = os.getenv("NEWSARCHIVE_REDIS_URL", "")
+if REDIS_URL:
+    SCHEDULER = "scrapy_redis.scheduler.Scheduler"
+    DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
+    SCHEDULER_PERSIST = True  # a node that stops leaves the frontier to the others
+    SCHEDULER_QUEUE_KEY = "newsarchive:requests"
+    SCHEDULER_DUPEFILTER_KEY = "newsarchive:seen"
 
 LOG_LEVEL = os.getenv("NEWSARCHIVE_LOG_LEVEL", "INFO")
 # A sample crawl (demo, --sample) shows warnings and errors only, so its summary stays in

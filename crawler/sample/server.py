@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 class _Handler(BaseHTTPRequestHandler):
     site: SampleSite
     delay: float = 0.0
+    arrivals: list  # (monotonic time, host, path) of every request: the server's access log
     protocol_version = "HTTP/1.1"
     # Headers and body are two writes: with Nagle's algorithm the body would wait ~40 ms for
     # the client's delayed ACK on every response.
@@ -33,6 +34,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(with_body=False)
 
     def _answer(self, with_body: bool) -> None:
+        arrived = time.monotonic()
         if self.delay:
             time.sleep(self.delay)  # a slow site, for tests that interrupt a crawl
         if self.path.startswith(("http://", "https://")):
@@ -40,6 +42,7 @@ class _Handler(BaseHTTPRequestHandler):
             host, path = parts.hostname or "", parts.path or "/"
         else:
             host, path = (self.headers.get("Host") or "").split(":")[0], self.path.split("?")[0]
+        self.arrivals.append((arrived, host, path))
         page = self.site.page(host, path)
         if page is None:
             self._send(404, {"Content-Type": "text/html; charset=utf-8"}, b"<html><body><h1>404 Not Found</h1></body></html>", with_body)
@@ -81,7 +84,8 @@ class SampleServer:
 
     def __init__(self, site: SampleSite | None = None, port: int = 0, delay: float = 0.0):
         self.site = site or SampleSite()
-        handler = type("SampleHandler", (_Handler,), {"site": self.site, "delay": delay})
+        self.arrivals: list[tuple[float, str, str]] = []
+        handler = type("SampleHandler", (_Handler,), {"site": self.site, "delay": delay, "arrivals": self.arrivals})
         self.httpd = _QuietServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="sample-server", daemon=True)
