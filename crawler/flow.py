@@ -19,7 +19,7 @@ from .clean.article import Article, EmptyArticle, clean_page, cleaner_version
 from .clean.normalize import canonical_url
 from .dedupe.clusters import recount_cluster_of
 from .dedupe.exact import find_copy
-from .items import Outcome, RawPage
+from .items import FetchError, ListPageItem, Outcome, RawPage
 from .sources import load_sources
 from .store.articles import (
     ArchiveKeys,
@@ -30,7 +30,7 @@ from .store.articles import (
     touch_article,
     update_article,
 )
-from .store.crawl_state import record_error
+from .store.crawl_state import add_to_frontier, leave_frontier, mark_gone, record_error, touch_url
 from .store.pages import PageRef, note_cleaned, store_page
 from .store.rows import get_row, transaction
 
@@ -77,6 +77,45 @@ def prepare(page: RawPage) -> Cleaned:
 def crashed(label: str) -> Cleaned:
     """The result of a page whose cleaning killed its worker process (workers.WorkerPool)."""
     return Cleaned(error=CRASHED)
+
+
+FAILURE_COUNTS = {"gone": "gone", "blocked": "blocked", "list": "list_errors"}  # FetchError.kind → count
+
+
+def file_fetched(db, item, cleaned: Cleaned | None = None) -> dict:
+    """File one thing a crawl produced — a page with what cleaning it gave, a page unchanged
+    since the last visit (304), a list page's report, a fetch failure — and return its
+    outcome counts. The one filing step of the crawl's own writer and of `ingest` (the
+    writer of crawl nodes)."""
+    if isinstance(item, RawPage) and item.status == 304:
+        touch_url(db, item.url)
+        return {Outcome.UNCHANGED: 1}
+    if isinstance(item, RawPage):
+        filed = archive_fetched(db, item, cleaned)
+        leave_frontier(db, item.found_as or item.url)
+        return {filed.outcome: 1, **({"undated": 1} if filed.undated else {})}
+    if isinstance(item, ListPageItem):
+        if item.new_urls:
+            add_to_frontier(db, item.new_urls, item.source)
+        return {"list_pages": 1, "list_unchanged": int(item.status == 304),
+                "article_links": item.article_links, "new_links": len(item.new_urls)}
+    if isinstance(item, FetchError):
+        if item.kind == "gone":
+            mark_gone(db, item.url)
+        record_error(db, item.url, item.source, item.kind, item.error)
+        leave_frontier(db, item.found_as or item.url)
+        return {FAILURE_COUNTS.get(item.kind, Outcome.FAILED): 1}
+    raise TypeError(f"not a crawl item: {type(item).__name__}")
+
+
+def list_record(item: ListPageItem) -> dict:
+    """A list page's row in `list_pages`, saved once its run finished (its validators make
+    the next run's request conditional)."""
+    record = {"url": item.url, "source": item.source, "status": item.status}
+    if item.status != 304:  # not modified: keep the validators and counts of the last read
+        record.update(etag=item.etag, last_modified=item.last_modified, article_links=item.article_links,
+                      new_links=len(item.new_urls))
+    return record
 
 
 def archive_fetched(db, page: RawPage, cleaned: Cleaned) -> Filed:

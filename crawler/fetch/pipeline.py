@@ -18,19 +18,10 @@ from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from ..flow import archive_fetched, crashed
-from ..items import FetchError, ListPageItem, Outcome, RawPage
+from ..flow import crashed, file_fetched, list_record
+from ..items import FetchError, ListPageItem, RawPage
 from ..sources import load_sources
-from ..store.crawl_state import (
-    add_to_frontier,
-    clear_frontier,
-    leave_frontier,
-    mark_gone,
-    record_error,
-    record_list_page,
-    touch_url,
-    upsert_sources,
-)
+from ..store.crawl_state import clear_frontier, record_list_page, upsert_sources
 from ..store.lock import ArchiveLocked, archive_lock
 from ..store.writer import BatchWriter
 from ..workers import WorkerPool, default_workers, named_function
@@ -38,7 +29,6 @@ from .connection import archive_of, archive_path
 from .runlog import ARCHIVE_DAMAGED, ARCHIVE_LOCKED
 
 FLUSH_EVERY_S = 2.0
-FAILURE_COUNTS = {"gone": "gone", "blocked": "blocked", "list": "list_errors"}  # FetchError.kind → stat
 
 
 class ArchivePipeline:
@@ -122,19 +112,18 @@ class ArchivePipeline:
             self.crawler.spider.logger.error("%s", error)
             found_as = request.meta.get("found_as") or chain[0]  # the link as the list page gave it
             failure = FetchError(found_as, request.cb_kwargs.get("source", "?"), error, found_as=found_as)
-            self._queue(failure, partial(self._failure, failure))
+            self._queue(failure, partial(file_fetched, item=failure))
 
     async def process_item(self, item):
         if isinstance(item, RawPage) and item.status != 304:
             cleaned = await self.pool.run(f"cleaning {item.url}", self.clean, item)
-            self._queue(item, partial(self._page, item, cleaned))
-        elif isinstance(item, RawPage):
-            self._queue(item, partial(self._unchanged, item))
-        elif isinstance(item, ListPageItem):
-            self._queue(item, partial(self._list_page, item))
-            self.writer.flush()  # the frontier must hold a list page's links before they are fetched
-        elif isinstance(item, FetchError):
-            self._queue(item, partial(self._failure, item))
+            self._queue(item, partial(file_fetched, item=item, cleaned=cleaned))
+        else:
+            if isinstance(item, ListPageItem):
+                self.list_records.append(list_record(item))
+            self._queue(item, partial(file_fetched, item=item))
+            if isinstance(item, ListPageItem):
+                self.writer.flush()  # the frontier must hold a list page's links before they are fetched
         return item
 
     def _queue(self, item, write) -> None:
@@ -155,30 +144,3 @@ class ArchivePipeline:
                 self.crawler.stats.inc_value(f"newsarchive/source/{item.source}/{outcome}", number)
 
         return count
-
-    def _page(self, page: RawPage, cleaned, db) -> dict:
-        filed = archive_fetched(db, page, cleaned)
-        leave_frontier(db, page.found_as or page.url)
-        return {filed.outcome: 1, **({"undated": 1} if filed.undated else {})}
-
-    def _unchanged(self, page: RawPage, db) -> dict:
-        touch_url(db, page.url)
-        return {Outcome.UNCHANGED: 1}
-
-    def _list_page(self, item: ListPageItem, db) -> dict:
-        record = {"url": item.url, "source": item.source, "status": item.status}
-        if item.status != 304:  # not modified: keep the validators and counts of the last read
-            record.update(etag=item.etag, last_modified=item.last_modified, article_links=item.article_links,
-                          new_links=len(item.new_urls))
-        self.list_records.append(record)
-        if item.new_urls:
-            add_to_frontier(db, item.new_urls, item.source)
-        return {"list_pages": 1, "list_unchanged": int(item.status == 304),
-                "article_links": item.article_links, "new_links": len(item.new_urls)}
-
-    def _failure(self, item: FetchError, db) -> dict:
-        if item.kind == "gone":
-            mark_gone(db, item.url)
-        record_error(db, item.url, item.source, item.kind, item.error)
-        leave_frontier(db, item.found_as or item.url)
-        return {FAILURE_COUNTS.get(item.kind, Outcome.FAILED): 1}
