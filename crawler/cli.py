@@ -219,8 +219,11 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
 @click.option("--refresh", is_flag=True, help="Also revisit known articles: changes become revisions, 404/410 marks them gone.")
 @click.option("--workers", type=click.IntRange(min=0), envvar="NEWSARCHIVE_WORKERS", show_envvar=True,
               help="Cleaning processes (default: one per core; 0: clean in the crawl's process).")
+@click.option("--redis", "redis_url", envvar="NEWSARCHIVE_REDIS_URL", show_envvar=True,
+              help="Crawl as a node of a distributed crawl: queue, seen filter and host pacing in this Redis; "
+                   "items go to the archive's writer (newsarchive ingest), nothing is written here.")
 def crawl(sources: tuple[str, ...], sample: bool, db_path: str | None, proxy: str | None, backfill: bool,
-          max_pages: int | None, refresh: bool, workers: int | None) -> None:
+          max_pages: int | None, refresh: bool, workers: int | None, redis_url: str | None) -> None:
     """Crawl the named sources (all enabled ones by default) into the archive, incrementally.
 
     Exit codes: 0 success; 1 a source is failing (no article links, empty bodies, no dates,
@@ -232,11 +235,12 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str | None, proxy: st
     db_path = db_path or (DEMO_DB if sample else DEFAULT_DB)
     _check_sources(sources)
     _check_clean_function()
-    check_archive(db_path, "crawl")
-    if sample:
-        _refuse_real_archive(db_path)
+    if not redis_url:  # a crawl node writes no archive
+        check_archive(db_path, "crawl")
+        if sample:
+            _refuse_real_archive(db_path)
     code, summary = run_crawl(db_path, list(sources), sample=sample, proxy=proxy, backfill=backfill,
-                              refresh=refresh, max_pages=max_pages, workers=workers)
+                              refresh=refresh, max_pages=max_pages, workers=workers, redis_url=redis_url)
     click.echo(summary)
     sys.exit(code)
 
@@ -296,6 +300,39 @@ def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
 
     check_archive(db_path, "serve", writing=False)
     serve_archive(db_path, host or ("0.0.0.0" if public else "127.0.0.1"), port, public=public)
+
+
+@cli.command()
+@click.option("--redis", "redis_url", required=True, envvar="NEWSARCHIVE_REDIS_URL", show_envvar=True,
+              help="The Redis of the crawl nodes.")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database. [env: NEWSARCHIVE_DB]")
+@click.option("--until-idle", type=float, help="Stop once nothing came for this many seconds (default: run until stopped).")
+def ingest(redis_url: str, db_path: str, until_idle: float | None) -> None:
+    """File what crawl nodes send (newsarchive crawl --redis) into the archive: the one writer.
+
+    Entries are acknowledged once committed; a stopped writer's unfinished entries are filed
+    by the next one. Exit codes: 0 stopped as asked; 1 the archive or Redis failed; 75
+    another run holds the archive.
+    """
+    import redis
+
+    from .fetch.ingest import ingest as run_ingest
+    from .fetch.stream import connect
+    from .store.schema import open_archive
+
+    with writing_to(db_path, "ingest"):
+        db = open_archive(db_path, bulk=True)
+        try:
+            totals = run_ingest(db, connect(redis_url), until_idle_s=until_idle)
+        except redis.RedisError as error:
+            click.echo(f"ingest: NOT DONE: Redis at {redis_url} failed ({error}); start it again: "
+                       "unfiled entries wait in the stream", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            totals = None
+        db.close()
+    click.echo("ingest: stopped" if totals is None else
+               f"ingest: {totals['items']} items filed, {totals['runs']} node runs recorded")
 
 
 @cli.command()

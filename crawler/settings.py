@@ -86,12 +86,25 @@ DOWNLOADER_MIDDLEWARES = {
 # Crawl nodes (`newsarchive crawl --redis URL`): the request queue, the seen-request filter
 # and each host's pacing live in this Redis, shared by every node.
 REDIS_URL = os.getenv("NEWSARCHIVE_REDIS_URL", "")
+
+
+def node_settings(redis_url: str) -> dict:
+    """What makes a crawl a crawl node: the shared queue and seen-request filter (scrapy-redis),
+    items sent to the archive's writer instead of written here, no run row of its own."""
+    return {
+        "REDIS_URL": redis_url,
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_PERSIST": True,  # a node that stops leaves the frontier to the others
+        "SCHEDULER_QUEUE_KEY": "newsarchive:requests",
+        "SCHEDULER_DUPEFILTER_KEY": "newsarchive:seen",
+        "ITEM_PIPELINES": {"crawler.fetch.stream.StreamPipeline": 300},
+        "EXTENSIONS": {**EXTENSIONS, "crawler.fetch.runlog.CrawlRunLog": None},
+    }
+
+
 if REDIS_URL:
-    SCHEDULER = "scrapy_redis.scheduler.Scheduler"
-    DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
-    SCHEDULER_PERSIST = True  # a node that stops leaves the frontier to the others
-    SCHEDULER_QUEUE_KEY = "newsarchive:requests"
-    SCHEDULER_DUPEFILTER_KEY = "newsarchive:seen"
+    globals().update(node_settings(REDIS_URL))
 
 LOG_LEVEL = os.getenv("NEWSARCHIVE_LOG_LEVEL", "INFO")
 # A sample crawl (demo, --sample) shows warnings and errors only, so its summary stays in

@@ -56,3 +56,33 @@ def test_two_nodes_keep_one_hosts_pace(redis_url, tmp_path):
     assert min(gaps) >= 1.0, (min(gaps), outputs[0][1][-2000:])
     fetched = [{url for (url,) in sqlite3.connect(tmp_path / f"node{n}.db").execute("SELECT url FROM pages")} for n in (1, 2)]
     assert fetched[0] | fetched[1] and not fetched[0] & fetched[1]  # one queue, one seen-filter: no page twice
+
+
+def rows(db_path) -> dict:
+    """What a crawl of the sample archives, apart from network order (test_crawl._rows)."""
+    db = sqlite3.connect(db_path)
+    return {
+        "articles": sorted(db.execute("SELECT title, date, body_hash FROM articles").fetchall()),
+        "urls": {url for (url,) in db.execute("SELECT url FROM article_urls")},
+        "pages": db.execute("SELECT count(*), count(DISTINCT url) FROM pages").fetchone(),
+        "errors": sorted(db.execute("SELECT url, stage FROM errors WHERE error NOT LIKE 'redirect loop%'").fetchall()),
+        "list_pages": db.execute("SELECT count(*) FROM list_pages").fetchone(),
+    }
+
+
+def test_a_distributed_crawl_files_what_a_local_crawl_files(redis_url, crawled, tmp_path):
+    """One node crawls the sample sites into the stream, `ingest` files it: the archive holds
+    the same rows as a local crawl's, and one crawl_runs row for the node."""
+    env = {**os.environ, "NEWSARCHIVE_REDIS_URL": redis_url}
+    crawl = subprocess.run([str(NEWSARCHIVE), "crawl", "--sample"], cwd=tmp_path, env=env, capture_output=True,
+                           text=True, timeout=600)
+    assert crawl.returncode == 0 and crawl.stdout.startswith("crawl node "), crawl.stderr[-3000:]
+    assert not (tmp_path / "archive").exists()  # a node writes no archive
+    db_path = tmp_path / "news.db"
+    ingest = subprocess.run([str(NEWSARCHIVE), "ingest", "--db", str(db_path), "--until-idle", "1"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert ingest.returncode == 0 and "1 node runs recorded" in ingest.stdout, ingest.stderr[-3000:]
+    assert rows(db_path) == rows(crawled)
+    run = sqlite3.connect(db_path).execute("SELECT status, exit_code, mode, new_articles FROM crawl_runs").fetchall()
+    local = sqlite3.connect(crawled).execute("SELECT status, exit_code, new_articles FROM crawl_runs").fetchall()
+    assert [(status, code, new) for status, code, _mode, new in run] == local and run[0][2].startswith("normal+node ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -10,7 +11,7 @@ from scrapy.utils.log import get_scrapy_root_handler
 
 from ..sample.server import SampleServer
 from ..sample.site import BROKEN_PATHS, SampleSite
-from ..settings import LOG_LEVEL, SAMPLE_LOG_LEVEL
+from ..settings import LOG_LEVEL, SAMPLE_LOG_LEVEL, node_settings
 from ..sources import load_sources
 from .runlog import EXIT_FAILING
 from .spider import NewsSpider
@@ -18,7 +19,7 @@ from .spider import NewsSpider
 logger = logging.getLogger(__name__)
 
 
-def crawl_settings(db_path: str, proxy: str | None, workers: int | None = None) -> Settings:
+def crawl_settings(db_path: str, proxy: str | None, workers: int | None = None, redis_url: str | None = None) -> Settings:
     """Project settings plus the archive path, cleaning workers and replica routing (the
     per-host pacing comes with the spider: NewsSpider.update_settings)."""
     settings = Settings()
@@ -28,22 +29,26 @@ def crawl_settings(db_path: str, proxy: str | None, workers: int | None = None) 
         settings.set("CLEANING_WORKERS", workers, priority="cmdline")
     if proxy:
         settings.set("REPLICA_PROXY", proxy, priority="cmdline")
+    for key, value in (node_settings(redis_url) if redis_url else {}).items():
+        settings.set(key, value, priority="cmdline")
     return settings
 
 
 def run_crawl(db_path: str, sources: list[str], sample: bool = False, proxy: str | None = None,
               backfill: bool = False, refresh: bool = False, max_pages: int | None = None,
-              workers: int | None = None) -> tuple[int, str]:
-    """Crawl the sources into the archive; return (exit code, summary line). The archive's
-    lock and a backfill's JOBDIR belong to the crawl itself (the pipeline, the spider), so
-    `scrapy crawl news` has them too."""
+              workers: int | None = None, redis_url: str | None = None) -> tuple[int, str]:
+    """Crawl the sources into the archive (or, with `redis_url`, as a crawl node for the
+    archive's writer); return (exit code, summary line). The archive's lock and a backfill's
+    JOBDIR belong to the crawl itself (the pipeline, the spider), so `scrapy crawl news` has
+    them too."""
     options = {"backfill": backfill, "refresh": refresh, "max_pages": max_pages}
+    settings = partial(crawl_settings, db_path, workers=workers, redis_url=redis_url)
     if sample:
         with SampleServer() as server:
             chosen = sources or replicated_sources(server.site)
             _announce_planted_faults(server.site, chosen)
-            return _run(db_path, chosen, server.url, options, workers, SAMPLE_LOG_LEVEL)
-    return _run(db_path, sources, proxy, options, workers, LOG_LEVEL)
+            return _run(settings(server.url), chosen, options, SAMPLE_LOG_LEVEL)
+    return _run(settings(proxy), sources, options, LOG_LEVEL)
 
 
 def replicated_sources(site: SampleSite) -> list[str]:
@@ -69,9 +74,7 @@ def _announce_planted_faults(site: SampleSite, sources: list[str]) -> None:
                        "malformed page): the errors about them below are expected", len(BROKEN_PATHS), ", ".join(hosts))
 
 
-def _run(db_path: str, sources: list[str], proxy: str | None, options: dict, workers: int | None,
-         log_level: str) -> tuple[int, str]:
-    settings = crawl_settings(db_path, proxy, workers)
+def _run(settings: Settings, sources: list[str], options: dict, log_level: str) -> tuple[int, str]:
     # newsarchive -v: debug
     settings.set("LOG_LEVEL", "DEBUG" if logging.root.level == logging.DEBUG else log_level, priority="cmdline")
     hand_logging_to_scrapy()

@@ -28,6 +28,7 @@ from ..store.crawl_state import frontier, known_urls, leave_frontier, list_valid
 from .connection import archive_of
 from .discovery import continuation_urls, feed_links, pager_urls, script_paths, start_url, whole_article_url
 from .middlewares import Blocked, real_url
+from .stream import Mirror, connect
 
 GONE = (404, 410)
 
@@ -99,6 +100,10 @@ class NewsSpider(scrapy.Spider):
         return "+".join(m for m, on in (("backfill", self.backfill), ("refresh", self.refresh)) if on) or "normal"
 
     async def start(self):
+        if self.crawler.settings.get("REDIS_URL"):  # a crawl node: the writer's mirror, the shared queue
+            async for request in self._start_node():
+                yield request
+            return
         db = archive_of(self.crawler)
         try:
             self.known, self.validators = known_urls(db), list_validators(db)
@@ -132,6 +137,21 @@ class NewsSpider(scrapy.Spider):
             for target in revisits.get(source.name, []):
                 yield self._request(target["url"], source.name, self.parse_article, validators=target,
                                     refresh=True, dont_filter=True)
+
+    async def _start_node(self):
+        """A crawl node starts from what the archive's writer published (URLs archived, list
+        validators); pages found by earlier runs and not fetched wait in the shared queue."""
+        mirror = Mirror(connect(self.crawler.settings["REDIS_URL"]))
+        self.known, self.validators = mirror.known(), mirror.validators()
+        if self.refresh:
+            self.logger.error("--refresh needs the archive itself: run it where the archive is, without --redis")
+        for source in self.sources.values():
+            for template in source.start_urls:
+                yield self._list_request(start_url(template), source.name)
+            for url in source.sitemap_urls if self.backfill else ():
+                yield self._request(url, source.name, self.parse_sitemap, page="sitemap")
+            for url in source.feed_urls:
+                yield self._request(url, source.name, self.parse_feed, page="feed")
 
     def parse_list(self, response: Response, source: str):
         if response.status == 304:
@@ -243,7 +263,9 @@ class NewsSpider(scrapy.Spider):
             self.list_queue[source].append(url)
         # A backfill needs every list page's links, so it asks unconditionally.
         validators = None if self.backfill else self.validators.get(url)
-        return self._request(url, source, self.parse_list, validators=validators, page="list")
+        # On crawl nodes the seen-request filter outlives a run: list pages are read every run.
+        return self._request(url, source, self.parse_list, validators=validators, page="list",
+                             dont_filter=bool(self.crawler.settings.get("REDIS_URL")))
 
     def _request(self, url, source, callback, validators=None, page="article", refresh=False, dont_filter=False,
                  meta=None):

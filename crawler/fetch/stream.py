@@ -1,0 +1,125 @@
+"""Crawl nodes (`newsarchive crawl --redis URL`): what a node sends to the archive's one
+writer, and what the writer publishes back for the nodes.
+
+A node fetches and cleans (its own worker pool) and writes nothing to SQLite: every item —
+a page with what cleaning gave, a 304, a list page's report, a fetch failure — goes to one
+Redis stream, and `newsarchive ingest` files it into the archive through flow.file_fetched,
+the crawl's own filing step. At its end a node sends its run (stats, sources, the list
+pages it read when it finished), which the writer records in `crawl_runs`. The writer
+publishes what nodes need to crawl incrementally — the URLs already archived and each list
+page's validators — in the mirror keys below. Entries are pickled: the Redis server must be
+as private as the archive file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import socket
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from ..clean.normalize import CHINA_TZ
+from ..flow import crashed, list_record
+from ..items import FetchError, ListPageItem, RawPage
+from ..workers import WorkerPool, default_workers, named_function
+
+STREAM = "newsarchive:filing"
+KNOWN = "newsarchive:known"  # set: URLs already archived (as seen and canonical), dead links
+VALIDATORS = "newsarchive:validators"  # hash: list page URL → {"etag", "last_modified"} (JSON)
+COUNTED = "newsarchive:counts:{}"  # hash per node run: outcome counts the writer filed for it
+
+
+def connect(url: str):
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def send(server, node: str, kind: str, payload) -> None:
+    server.xadd(STREAM, {"kind": kind, "node": node, "data": pickle.dumps(payload)})
+
+
+class Mirror:
+    """What the writer publishes for the nodes, read by a node's spider at its start."""
+
+    def __init__(self, server):
+        self.server = server
+
+    def known(self) -> set[str]:
+        return {member.decode("utf-8") for member in self.server.sscan_iter(KNOWN, count=10_000)}
+
+    def validators(self) -> dict[str, dict]:
+        return {url.decode("utf-8"): json.loads(value) for url, value in self.server.hgetall(VALIDATORS).items()}
+
+
+class StreamPipeline:
+    """A node's item pipeline: clean in the worker pool, send to the writer's stream."""
+
+    def __init__(self, crawler, server, workers: int, clean):
+        self.crawler = crawler
+        self.server = server
+        self.workers = workers
+        self.clean = clean
+        self.pool: WorkerPool | None = None
+        self.node = f"{socket.gethostname()}:{os.getpid()}"
+        self.list_records: list[dict] = []
+        self.sent = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        url = crawler.settings.get("REDIS_URL")
+        if not url:
+            raise NotConfigured("REDIS_URL is not set: the crawl writes its own archive")
+        workers = crawler.settings.get("CLEANING_WORKERS")
+        pipeline = cls(crawler, connect(url), default_workers() if workers is None else int(workers),
+                       named_function(crawler.settings.get("CLEAN_FUNCTION")))
+        crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        self.pool = WorkerPool(self.workers, preload=[self.clean.__module__], crashed=crashed)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+    async def process_item(self, item):
+        cleaned = None
+        if isinstance(item, RawPage) and item.status != 304:
+            cleaned = await self.pool.run(f"cleaning {item.url}", self.clean, item)
+        elif isinstance(item, ListPageItem):
+            self.list_records.append(list_record(item))
+        send(self.server, self.node, "item", (item, cleaned))
+        self.sent += 1
+        return item
+
+    def request_dropped(self, request) -> None:
+        """A redirect back to a URL already fetched: a redirect loop (as in a local crawl)."""
+        chain = request.meta.get("redirect_urls")
+        if chain:
+            found_as = request.meta.get("found_as") or chain[0]
+            error = "redirect loop: " + " -> ".join(chain + [request.url])
+            self.crawler.spider.logger.error("%s", error)
+            failure = FetchError(found_as, request.cb_kwargs.get("source", "?"), error, found_as=found_as)
+            send(self.server, self.node, "item", (failure, None))
+
+    def spider_closed(self, spider, reason: str) -> None:
+        """The node's run goes to the writer (which records it in crawl_runs); this node's
+        summary line and exit code say what it sent."""
+        stats = {key: value for key, value in self.crawler.stats.get_stats().items()
+                 if isinstance(value, (int, float, str)) and not key.startswith("newsarchive/run_")}
+        started = self.crawler.stats.get_value("start_time")
+        run = {"node": self.node, "reason": reason, "stats": stats, "sources": list(spider.sources), "mode": spider.mode,
+               "started": started.astimezone(CHINA_TZ).isoformat(timespec="seconds") if started else None,
+               "list_records": self.list_records if reason == "finished" else []}
+        send(self.server, self.node, "run", run)
+        finished = reason == "finished"
+        self.crawler.stats.set_value("newsarchive/run_id", None)
+        self.crawler.stats.set_value("newsarchive/run_exit_code", 0 if finished else 1)
+        self.crawler.stats.set_value("newsarchive/summary", (
+            f"crawl node {self.node}: {reason}, {stats.get('downloader/request_count', 0)} requests, "
+            f"{self.sent} items sent to the archive's writer (newsarchive ingest files them)"))
