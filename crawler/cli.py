@@ -307,7 +307,8 @@ def serve(db_path: str, host: str | None, port: int, public: bool) -> None:
               help="The Redis of the crawl nodes.")
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database. [env: NEWSARCHIVE_DB]")
 @click.option("--until-idle", type=float, help="Stop once nothing came for this many seconds (default: run until stopped).")
-def ingest(redis_url: str, db_path: str, until_idle: float | None) -> None:
+@click.option("--batch", type=click.IntRange(min=1), default=64, show_default=True, help="Entries filed per transaction.")
+def ingest(redis_url: str, db_path: str, until_idle: float | None, batch: int) -> None:
     """File what crawl nodes send (newsarchive crawl --redis) into the archive: the one writer.
 
     Entries are acknowledged once committed; a stopped writer's unfinished entries are filed
@@ -323,7 +324,7 @@ def ingest(redis_url: str, db_path: str, until_idle: float | None) -> None:
     with writing_to(db_path, "ingest"):
         db = open_archive(db_path, bulk=True)
         try:
-            totals = run_ingest(db, connect(redis_url), until_idle_s=until_idle)
+            totals = run_ingest(db, connect(redis_url), until_idle_s=until_idle, batch=batch)
         except redis.RedisError as error:
             click.echo(f"ingest: NOT DONE: Redis at {redis_url} failed ({error}); start it again: "
                        "unfiled entries wait in the stream", err=True)

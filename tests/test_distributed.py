@@ -54,8 +54,12 @@ def test_two_nodes_keep_one_hosts_pace(redis_url, tmp_path):
     gaps = [later - earlier for earlier, later in zip(times, times[1:])]
     assert len(times) > 10, outputs
     assert min(gaps) >= 1.0, (min(gaps), outputs[0][1][-2000:])
-    fetched = [{url for (url,) in sqlite3.connect(tmp_path / f"node{n}.db").execute("SELECT url FROM pages")} for n in (1, 2)]
-    assert fetched[0] | fetched[1] and not fetched[0] & fetched[1]  # one queue, one seen-filter: no page twice
+    articles = [path for _at, host, path in server.arrivals if host == "jl.cri.cn" and path.endswith(".html")
+                and path.count("/") >= 2]
+    assert articles and len(articles) == len(set(articles))  # one queue, one seen-filter: no article fetched twice
+    ingest_until_idle(redis_url, tmp_path / "news.db")
+    runs = sqlite3.connect(tmp_path / "news.db").execute("SELECT mode FROM crawl_runs").fetchall()
+    assert len(runs) == 2 and all("+node " in mode for (mode,) in runs)
 
 
 def rows(db_path) -> dict:
@@ -86,3 +90,85 @@ def test_a_distributed_crawl_files_what_a_local_crawl_files(redis_url, crawled, 
     run = sqlite3.connect(db_path).execute("SELECT status, exit_code, mode, new_articles FROM crawl_runs").fetchall()
     local = sqlite3.connect(crawled).execute("SELECT status, exit_code, new_articles FROM crawl_runs").fetchall()
     assert [(status, code, new) for status, code, _mode, new in run] == local and run[0][2].startswith("normal+node ")
+
+
+def integrity(db_path) -> str:
+    return sqlite3.connect(db_path).execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def ingest_until_idle(url: str, db_path) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(NEWSARCHIVE), "ingest", "--db", str(db_path), "--until-idle", "1"], cwd=ROOT,
+                            env={**os.environ, "NEWSARCHIVE_REDIS_URL": url}, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def wait_until(condition, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the moment to kill never came"
+        time.sleep(0.02)
+
+
+def pages_in(db_path) -> int:
+    try:
+        return sqlite3.connect(db_path).execute("SELECT count(*) FROM pages").fetchone()[0]
+    except sqlite3.Error:  # not created yet
+        return 0
+
+
+def test_a_writer_killed_mid_batch_loses_and_doubles_nothing(redis_url, crawled, tmp_path):
+    """The stream holds a whole sample crawl; the writer is killed (SIGKILL) three times, each
+    time once more pages are in (mid-work), then runs to the end: an intact archive with
+    every page once, the node's run recorded once."""
+    env = {**os.environ, "NEWSARCHIVE_REDIS_URL": redis_url}
+    crawl = subprocess.run([str(NEWSARCHIVE), "crawl", "--sample"], cwd=tmp_path, env=env, capture_output=True,
+                           text=True, timeout=600)
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    db_path = tmp_path / "news.db"
+    total = rows(crawled)["pages"][0]
+    left_midway = []
+    for share in (0.2, 0.5, 0.8):
+        writer = subprocess.Popen([str(NEWSARCHIVE), "ingest", "--db", str(db_path), "--batch", "4"], cwd=ROOT,
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: pages_in(db_path) >= share * total)
+        writer.kill()
+        writer.wait(timeout=30)
+        assert integrity(db_path) == "ok"
+        left_midway.append(pages_in(db_path) < total)
+    assert any(left_midway)  # at least one kill came before the end of the stream
+    ingest_until_idle(redis_url, db_path)
+    assert integrity(db_path) == "ok" and rows(db_path) == rows(crawled)
+    db = sqlite3.connect(db_path)
+    assert db.execute("SELECT count(*) - count(DISTINCT body_hash) FROM articles").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 1
+
+
+def test_nodes_killed_mid_crawl_leave_nothing_out(redis_url, crawled, tmp_path):
+    """A node is killed (SIGKILL) three times at different moments of a slow crawl; the
+    writer files what they sent, and the next node fetches what they had in hand: the
+    archive ends with exactly a local crawl's rows."""
+    from crawler.sample.server import SampleServer
+
+    env = {**os.environ, "NEWSARCHIVE_REDIS_URL": redis_url, "NEWSARCHIVE_WORKERS": "0"}
+    db_path = tmp_path / "news.db"
+    with SampleServer(delay=0.1) as server:
+        import redis
+
+        stream = redis.Redis.from_url(redis_url)
+        for sent in (5, 15, 25):  # killed once the stream holds this many more entries
+            before = stream.xlen("newsarchive:filing") if stream.exists("newsarchive:filing") else 0
+            victim = subprocess.Popen([str(NEWSARCHIVE), "crawl", "--proxy", server.url], cwd=tmp_path, env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_until(lambda: (stream.xlen("newsarchive:filing") if stream.exists("newsarchive:filing") else 0)
+                       >= before + sent)
+            victim.kill()
+            victim.wait(timeout=30)
+            ingest_until_idle(redis_url, db_path)
+        last = subprocess.run([str(NEWSARCHIVE), "crawl", "--proxy", server.url], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert last.returncode == 0, last.stderr[-3000:]
+    ingest_until_idle(redis_url, db_path)
+    assert integrity(db_path) == "ok"
+    mine, local = rows(db_path), rows(crawled)
+    assert mine["articles"] == local["articles"] and mine["urls"] == local["urls"] and mine["pages"] == local["pages"]

@@ -18,12 +18,12 @@ import pickle
 import time
 
 from ..flow import file_fetched
-from ..items import RawPage
+from ..items import FetchError, ListPageItem, RawPage
 from ..sources import load_sources
-from ..store.crawl_state import known_urls, list_validators, record_list_page, record_run, upsert_sources
+from ..store.crawl_state import frontier, known_urls, list_validators, record_list_page, record_run, upsert_sources
 from ..store.rows import now
 from .runlog import EXIT_FAILING, EXIT_OK, run_summary
-from .stream import COUNTED, KNOWN, STREAM, VALIDATORS
+from .stream import COUNTED, FRONTIER, KNOWN, STREAM, VALIDATORS
 
 logger = logging.getLogger(__name__)
 GROUP = "writers"
@@ -31,7 +31,7 @@ BATCH = 64
 MIRRORED = "newsarchive:mirrored"  # set once the archive's known URLs were published
 
 
-def ingest(db, server, consumer: str = "writer", until_idle_s: float | None = None) -> dict:
+def ingest(db, server, consumer: str = "writer", until_idle_s: float | None = None, batch: int = BATCH) -> dict:
     """File entries until stopped (or, with `until_idle_s`, until none came for that long);
     return counts of what was filed."""
     _ensure_group(server)
@@ -41,7 +41,7 @@ def ingest(db, server, consumer: str = "writer", until_idle_s: float | None = No
     idle_since = time.monotonic()
     backlog = True  # first this consumer's pending entries (a killed writer's), then new ones
     while True:
-        reply = server.xreadgroup(GROUP, consumer, {STREAM: "0" if backlog else ">"}, count=BATCH,
+        reply = server.xreadgroup(GROUP, consumer, {STREAM: "0" if backlog else ">"}, count=batch,
                                   block=None if backlog else 1000)
         entries = reply[0][1] if reply else []
         if backlog and not entries:
@@ -75,6 +75,10 @@ def _publish_archive(db, server) -> None:
         server.sadd(KNOWN, *known[start:start + 10_000])
     for url, row in list_validators(db).items():
         server.hset(VALIDATORS, url, json.dumps({"etag": row["etag"], "last_modified": row["last_modified"]}))
+    for source in load_sources():
+        waiting = frontier(db, source)
+        if waiting:
+            server.sadd(FRONTIER.format(source), *waiting)
     server.set(MIRRORED, now())
 
 
@@ -82,6 +86,8 @@ def _file_batch(db, server, entries) -> dict:
     """One transaction for the batch; then the counts, the mirror and the acknowledgements."""
     counts: dict[str, Counter] = defaultdict(Counter)  # per node, what this batch filed
     filed_urls: list[str] = []
+    found: list[ListPageItem] = []
+    settled: list[RawPage | FetchError] = []
     runs = []
     with db.atomic():
         for _entry_id, fields in entries:
@@ -97,11 +103,19 @@ def _file_batch(db, server, entries) -> dict:
                 counts[node][f"newsarchive/source/{item.source}/{outcome}"] += number
             if isinstance(item, RawPage):
                 filed_urls.append(item.url)
+            if isinstance(item, ListPageItem) and item.new_urls:
+                found.append(item)
+            elif isinstance(item, (RawPage, FetchError)):
+                settled.append(item)
     for node, filed in counts.items():  # runs still going: their counts wait in Redis
         for key, number in filed.items():
             server.hincrby(COUNTED.format(node), key, number)
     if filed_urls:
         server.sadd(KNOWN, *filed_urls)
+    for item in found:  # the mirror of the archive's frontier (flow.file_fetched keeps it in SQLite)
+        server.sadd(FRONTIER.format(item.source), *item.new_urls)
+    for item in settled:
+        server.srem(FRONTIER.format(item.source), item.found_as or item.url)
     for run in runs:
         for record in run["list_records"]:
             server.hset(VALIDATORS, record["url"], json.dumps(

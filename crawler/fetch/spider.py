@@ -146,6 +146,10 @@ class NewsSpider(scrapy.Spider):
         if self.refresh:
             self.logger.error("--refresh needs the archive itself: run it where the archive is, without --redis")
         for source in self.sources.values():
+            for url in mirror.frontier(source.name):
+                if not self._known(url):
+                    self.known.add(url)
+                    yield self._request(url, source.name, self.parse_article, dont_filter=True)
             for template in source.start_urls:
                 yield self._list_request(start_url(template), source.name)
             for url in source.sitemap_urls if self.backfill else ():
@@ -165,11 +169,14 @@ class NewsSpider(scrapy.Spider):
         links = page_links(response)
         articles = [url for url in links if profile.is_article(url)]
         new = [url for url in articles if not self._known(url)]
+        # The report first: it puts the new links in the frontier before any is requested,
+        # so a run killed with requests in hand leaves them for the next (locally, or the
+        # writer's mirror of the frontier for crawl nodes).
+        yield ListPageItem(response.url, source, response.status, _header(response, "ETag"),
+                           _header(response, "Last-Modified"), len(articles), new)
         for url in new:
             self.known.add(url)
             yield self._request(url, source, self.parse_article)
-        yield ListPageItem(response.url, source, response.status, _header(response, "ETag"),
-                           _header(response, "Last-Modified"), len(articles), new)
         queue = self.list_queue[source]
         queue.extend(url for url in links if profile.is_list(url) and url not in queue)
         following = next((url for url in queue if url not in self.lists_requested[source]), None)

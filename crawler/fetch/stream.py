@@ -30,6 +30,7 @@ STREAM = "newsarchive:filing"
 KNOWN = "newsarchive:known"  # set: URLs already archived (as seen and canonical), dead links
 VALIDATORS = "newsarchive:validators"  # hash: list page URL → {"etag", "last_modified"} (JSON)
 COUNTED = "newsarchive:counts:{}"  # hash per node run: outcome counts the writer filed for it
+FRONTIER = "newsarchive:frontier:{}"  # set per source: article URLs found on list pages, not filed yet
 
 
 def connect(url: str):
@@ -50,6 +51,11 @@ class Mirror:
 
     def known(self) -> set[str]:
         return {member.decode("utf-8") for member in self.server.sscan_iter(KNOWN, count=10_000)}
+
+    def frontier(self, source: str) -> list[str]:
+        """Found by a run and not filed yet (a node killed with requests in hand): fetched
+        again, past the seen-request filter that already holds them."""
+        return sorted(member.decode("utf-8") for member in self.server.smembers(FRONTIER.format(source)))
 
     def validators(self) -> dict[str, dict]:
         return {url.decode("utf-8"): json.loads(value) for url, value in self.server.hgetall(VALIDATORS).items()}
