@@ -172,3 +172,16 @@ def test_nodes_killed_mid_crawl_leave_nothing_out(redis_url, crawled, tmp_path):
     assert integrity(db_path) == "ok"
     mine, local = rows(db_path), rows(crawled)
     assert mine["articles"] == local["articles"] and mine["urls"] == local["urls"] and mine["pages"] == local["pages"]
+
+
+def test_a_back_off_one_node_met_slows_every_node(redis_url):
+    """The turns of a host, as the Lua script hands them out: spaced by the longest delay any
+    node asked for lately (node B backed off to 60 s; node A, asking 2 s, waits for it)."""
+    import redis
+
+    from crawler.fetch.pacing import KEYS, RESERVE_TURN
+
+    reserve = redis.Redis.from_url(redis_url).register_script(RESERVE_TURN)
+    keys = [key.format("www.example.gov.cn") for key in KEYS]
+    first, after_b, after_a = (reserve(keys=keys, args=[delay]) for delay in (2000, 60_000, 2000))
+    assert first == 0 and 1_900 <= after_b <= 2_000 and 59_900 <= after_a - after_b <= 60_000
