@@ -132,6 +132,20 @@ def writing_to(db_path: str, command: str):
         _archive_damaged(db_path, command, f"{type(error).__name__}: {error}")
 
 
+def _check_redis(url: str, command: str) -> None:
+    """Exit 1 with one line when the Redis of a distributed crawl cannot be reached."""
+    import redis
+
+    from .fetch.stream import connect
+
+    try:
+        connect(url).ping()
+    except (redis.RedisError, ValueError) as error:
+        click.echo(f"newsarchive {command}: NOT DONE: the Redis at {url} cannot be reached ({error}); "
+                   "start it, or check the URL", err=True)
+        sys.exit(1)
+
+
 def _refuse_real_archive(db_path: str) -> None:
     """Exit 2 when a sample crawl is pointed at an archive that real crawls wrote: replica
     pages would sit under the real sites' URLs, which later real crawls would take for known."""
@@ -235,7 +249,9 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str | None, proxy: st
     db_path = db_path or (DEMO_DB if sample else DEFAULT_DB)
     _check_sources(sources)
     _check_clean_function()
-    if not redis_url:  # a crawl node writes no archive
+    if redis_url:  # a crawl node writes no archive, but needs its Redis
+        _check_redis(redis_url, "crawl")
+    else:
         check_archive(db_path, "crawl")
         if sample:
             _refuse_real_archive(db_path)
@@ -321,6 +337,7 @@ def ingest(redis_url: str, db_path: str, until_idle: float | None, batch: int) -
     from .fetch.stream import connect
     from .store.schema import open_archive
 
+    _check_redis(redis_url, "ingest")
     with writing_to(db_path, "ingest"):
         db = open_archive(db_path, bulk=True)
         try:

@@ -185,3 +185,12 @@ def test_a_back_off_one_node_met_slows_every_node(redis_url):
     keys = [key.format("www.example.gov.cn") for key in KEYS]
     first, after_b, after_a = (reserve(keys=keys, args=[delay]) for delay in (2000, 60_000, 2000))
     assert first == 0 and 1_900 <= after_b <= 2_000 and 59_900 <= after_a - after_b <= 60_000
+
+
+@pytest.mark.parametrize("command", [["crawl", "jl_cri"], ["ingest", "--until-idle", "1"]])
+def test_an_unreachable_redis_is_one_line_and_exit_1(tmp_path, command):
+    env = {**os.environ, "NEWSARCHIVE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    result = subprocess.run([str(NEWSARCHIVE), *command, "--db", str(tmp_path / "news.db")], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "NOT DONE: the Redis at redis://127.0.0.1:" in result.stderr and not (tmp_path / "news.db").exists()
