@@ -39,6 +39,7 @@ def _flag(value) -> bool:
 
 class NewsSpider(scrapy.Spider):
     name = "news"
+    node = False  # a crawl node of a distributed crawl (REDIS_URL set; from_crawler decides)
 
     @classmethod
     def update_settings(cls, settings) -> None:
@@ -61,6 +62,7 @@ class NewsSpider(scrapy.Spider):
         the archive (set here, before Scrapy freezes the settings, unless one is given), which
         a backfill that finishes removes."""
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.node = bool(crawler.settings.get("REDIS_URL"))
         if spider.backfill and not crawler.settings.get("JOBDIR") and crawler.settings.get("ARCHIVE_DB"):
             named = sorted(name for name in (kwargs.get("source") or "").split(",") if name)
             jobdir = Path(crawler.settings["ARCHIVE_DB"]).parent / "jobs" / ("backfill-" + ("-".join(named) or "all"))
@@ -100,7 +102,7 @@ class NewsSpider(scrapy.Spider):
         return "+".join(m for m, on in (("backfill", self.backfill), ("refresh", self.refresh)) if on) or "normal"
 
     async def start(self):
-        if self.crawler.settings.get("REDIS_URL"):  # a crawl node: the writer's mirror, the shared queue
+        if self.node:  # a crawl node: the writer's mirror, the shared queue
             async for request in self._start_node():
                 yield request
             return
@@ -218,14 +220,16 @@ class NewsSpider(scrapy.Spider):
         all_url = whole_article_url(response.text, response.url, get_base_url(response))
         if all_url:
             meta = {"whole": True, "article_url": response.url, "found_as": response.meta.get("found_as")}
-            yield self._request(all_url, source, self.parse_article, meta=meta)
+            # On a node the seen-filter outlives runs: an article fetched again (a killed
+            # node's) must get its further pages again too.
+            yield self._request(all_url, source, self.parse_article, meta=meta, dont_filter=self.node)
             return
         more = continuation_urls(response.text, response.url, get_base_url(response))
         if not more:
             yield page
             return
         meta = {"first": page, "remaining": more[1:], "found_as": response.meta.get("found_as")}
-        yield self._request(more[0], source, self.parse_part, meta=meta)
+        yield self._request(more[0], source, self.parse_part, meta=meta, dont_filter=self.node)
 
     def parse_part(self, response: Response, source: str):
         """A further page of a split article: fetch the next, or hand on the whole article."""
@@ -234,7 +238,7 @@ class NewsSpider(scrapy.Spider):
         remaining = response.meta["remaining"]
         if remaining:
             meta = {"first": first, "remaining": remaining[1:], "found_as": response.meta.get("found_as")}
-            yield self._request(remaining[0], source, self.parse_part, meta=meta)
+            yield self._request(remaining[0], source, self.parse_part, meta=meta, dont_filter=self.node)
         else:
             yield first
 
@@ -272,7 +276,7 @@ class NewsSpider(scrapy.Spider):
         validators = None if self.backfill else self.validators.get(url)
         # On crawl nodes the seen-request filter outlives a run: list pages are read every run.
         return self._request(url, source, self.parse_list, validators=validators, page="list",
-                             dont_filter=bool(self.crawler.settings.get("REDIS_URL")))
+                             dont_filter=self.node)
 
     def _request(self, url, source, callback, validators=None, page="article", refresh=False, dont_filter=False,
                  meta=None):
