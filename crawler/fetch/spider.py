@@ -118,15 +118,31 @@ class NewsSpider(scrapy.Spider):
             self.logger.error("the archive cannot be read: %s", error)
             self.crawler.stats.set_value(ARCHIVE_DAMAGED, str(error))
             return
-        # Found by a run that was killed before archiving them. Decided for all before any is
-        # marked known: a /BIG5/ mirror has its simplified twin's canonical URL, and would
-        # count as known once the twin is queued.
+        for request in self._requests_of_sources(pending, revisits):
+            yield request
+
+    async def _start_node(self):
+        """A crawl node starts from what the archive's writer published (URLs archived, list
+        validators, the frontier); requests of earlier runs still wait in the shared queue."""
+        mirror = Mirror(connect(self.crawler.settings["REDIS_URL"]))
+        self.known, self.validators = mirror.known(), mirror.validators()
+        if self.refresh:
+            self.logger.error("--refresh needs the archive itself: run it where the archive is, without --redis")
+        for request in self._requests_of_sources({name: mirror.frontier(name) for name in self.sources}, {}):
+            yield request
+
+    def _requests_of_sources(self, pending: dict[str, list[str]], revisits: dict[str, list[dict]]):
+        """Each source's first requests: the articles a killed run found and did not archive
+        (`pending`), its list pages, sitemaps (backfilling) and feeds, the known articles to
+        revisit (`revisits`, --refresh)."""
+        # Decided for all before any is marked known: a /BIG5/ mirror has its simplified
+        # twin's canonical URL, and would count as known once the twin is queued.
         resumed = {name: [url for url in urls if not self._known(url)] for name, urls in pending.items()}
         self.known.update(url for urls in resumed.values() for url in urls)
         for source in self.sources.values():
             for url in resumed[source.name]:
-                # A resumed backfill's duplicate filter (JOBDIR) may hold URLs whose pages
-                # were fetched but not yet written when the run was killed: fetch again.
+                # The duplicate filter (a resumed backfill's JOBDIR, a node's Redis) may hold
+                # URLs whose pages were fetched but not yet written when the run was killed.
                 yield self._request(url, source.name, self.parse_article, dont_filter=True)
             for template in source.start_urls:
                 yield self._list_request(start_url(template), source.name)
@@ -139,25 +155,6 @@ class NewsSpider(scrapy.Spider):
             for target in revisits.get(source.name, []):
                 yield self._request(target["url"], source.name, self.parse_article, validators=target,
                                     refresh=True, dont_filter=True)
-
-    async def _start_node(self):
-        """A crawl node starts from what the archive's writer published (URLs archived, list
-        validators); pages found by earlier runs and not fetched wait in the shared queue."""
-        mirror = Mirror(connect(self.crawler.settings["REDIS_URL"]))
-        self.known, self.validators = mirror.known(), mirror.validators()
-        if self.refresh:
-            self.logger.error("--refresh needs the archive itself: run it where the archive is, without --redis")
-        for source in self.sources.values():
-            for url in mirror.frontier(source.name):
-                if not self._known(url):
-                    self.known.add(url)
-                    yield self._request(url, source.name, self.parse_article, dont_filter=True)
-            for template in source.start_urls:
-                yield self._list_request(start_url(template), source.name)
-            for url in source.sitemap_urls if self.backfill else ():
-                yield self._request(url, source.name, self.parse_sitemap, page="sitemap")
-            for url in source.feed_urls:
-                yield self._request(url, source.name, self.parse_feed, page="feed")
 
     def parse_list(self, response: Response, source: str):
         if response.status == 304:
