@@ -22,7 +22,7 @@ from ..items import FetchError, ListPageItem, RawPage
 from ..sources import load_sources
 from ..store.crawl_state import frontier, known_urls, list_validators, record_list_page, record_run, upsert_sources
 from ..store.rows import now
-from .runlog import EXIT_FAILING, EXIT_OK, run_summary
+from .runlog import run_row, run_summary
 from .stream import COUNTED, FRONTIER, KNOWN, STREAM, VALIDATORS
 
 logger = logging.getLogger(__name__)
@@ -133,14 +133,7 @@ def _record_node_run(db, server, run: dict, batch: Counter) -> None:
     summary = run_summary(stats, run["sources"])
     for record in run["list_records"]:
         record_list_page(db, record)
-    record_run(db, {
-        "started": run["started"], "finished": now(),
-        "sources": json.dumps(summary["per_source"], ensure_ascii=False), "requests": summary["requests"],
-        "new_articles": summary["new_articles"], "new_revisions": summary["new_revisions"],
-        "errors": summary["errors"], "status": summary["status"],
-        "exit_code": EXIT_OK if summary["status"] == "ok" else EXIT_FAILING,
-        "mode": f"{run['mode']}+node {run['node']}", "delays": json.dumps(summary["delays"]),
-        "elapsed_s": run["stats"].get("elapsed_time_seconds"),
-    })
+    record_run(db, run_row(summary, run["started"], f"{run['mode']}+node {run['node']}",
+                           run["stats"].get("elapsed_time_seconds")))
     logger.info("recorded the run of node %s (%s)", run["node"], summary["status"])
 

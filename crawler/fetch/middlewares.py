@@ -11,6 +11,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import TextResponse
 
 from ..clean.decode import DecodeError, decode
+from ..items import FetchError
 from ..sources import Source, load_sources
 
 # WAF challenges in front of Chinese government sites: 瑞数 answers 412 with a `$_ts`
@@ -153,6 +154,18 @@ def replaced(response, **changes):
 
 def _plain_http(url: str) -> str:
     return "http://" + url[len("https://"):] if url.startswith("https://") else url
+
+
+def redirect_loop(request) -> FetchError | None:
+    """A request the duplicate filter dropped, silently, because a redirect led back to a URL
+    already fetched: a redirect loop, recorded like any failure (under the link as the list
+    page gave it)."""
+    chain = request.meta.get("redirect_urls")
+    if not chain:
+        return None
+    found_as = request.meta.get("found_as") or chain[0]
+    error = "redirect loop: " + " -> ".join(chain + [request.url])
+    return FetchError(found_as, request.cb_kwargs.get("source", "?"), error, found_as=found_as)
 
 
 def real_url(request) -> str:

@@ -19,13 +19,14 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from ..flow import crashed, file_fetched, list_record
-from ..items import FetchError, ListPageItem, RawPage
+from ..items import ListPageItem, RawPage
 from ..sources import load_sources
 from ..store.crawl_state import clear_frontier, record_list_page, upsert_sources
 from ..store.lock import ArchiveLocked, archive_lock
 from ..store.writer import BatchWriter
 from ..workers import WorkerPool, default_workers, named_function
 from .connection import archive_of, archive_path
+from .middlewares import redirect_loop
 from .runlog import ARCHIVE_DAMAGED, ARCHIVE_LOCKED
 
 FLUSH_EVERY_S = 2.0
@@ -104,14 +105,9 @@ class ArchivePipeline:
             spider.logger.error("list-page validators not saved: %s", error)
 
     def request_dropped(self, request) -> None:
-        """A redirect back to an URL already fetched is dropped by the duplicate filter,
-        silently: that is a redirect loop, and it goes into `errors` like any failure."""
-        chain = request.meta.get("redirect_urls")
-        if chain and self.writer is not None:
-            error = "redirect loop: " + " -> ".join(chain + [request.url])
-            self.crawler.spider.logger.error("%s", error)
-            found_as = request.meta.get("found_as") or chain[0]  # the link as the list page gave it
-            failure = FetchError(found_as, request.cb_kwargs.get("source", "?"), error, found_as=found_as)
+        failure = redirect_loop(request)
+        if failure is not None and self.writer is not None:
+            self.crawler.spider.logger.error("%s", failure.error)
             self._queue(failure, partial(file_fetched, item=failure))
 
     async def process_item(self, item):

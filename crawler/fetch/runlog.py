@@ -105,17 +105,9 @@ class CrawlRunLog:
             return
         summary = run_summary(stats, list(spider.sources))
         started = stats.get("start_time")
-        run = {
-            "started": started.astimezone(CHINA_TZ).isoformat(timespec="seconds") if started else None,
-            "finished": now(),
-            "sources": json.dumps(summary["per_source"], ensure_ascii=False),
-            "requests": summary["requests"], "new_articles": summary["new_articles"],
-            "new_revisions": summary["new_revisions"], "errors": summary["errors"],
-            "status": summary["status"], "exit_code": EXIT_OK if summary["status"] == "ok" else EXIT_FAILING,
-            "mode": spider.mode + (REPLICA_MODE if self.crawler.settings.get("REPLICA_PROXY") else ""),
-            "delays": json.dumps(summary["delays"]),
-            "elapsed_s": round(stats["elapsed_time_seconds"], 3) if "elapsed_time_seconds" in stats else None,
-        }
+        run = run_row(summary, started.astimezone(CHINA_TZ).isoformat(timespec="seconds") if started else None,
+                      spider.mode + (REPLICA_MODE if self.crawler.settings.get("REPLICA_PROXY") else ""),
+                      stats.get("elapsed_time_seconds"))
         db = archive_of(self.crawler)
         try:
             with db.atomic():
@@ -146,6 +138,20 @@ class CrawlRunLog:
         self.crawler.stats.set_value("newsarchive/summary", (
             f"crawl stopped: NOT DONE: the archive {path} is damaged ({error}); nothing more was written to it: "
             f"{recovery_hint(path)}"))
+
+
+def run_row(summary: dict, started: str | None, mode: str, elapsed_s: float | None) -> dict:
+    """A `crawl_runs` row from run_summary's counts (a local crawl's, or a crawl node's as
+    its writer records it)."""
+    return {
+        "started": started, "finished": now(),
+        "sources": json.dumps(summary["per_source"], ensure_ascii=False),
+        "requests": summary["requests"], "new_articles": summary["new_articles"],
+        "new_revisions": summary["new_revisions"], "errors": summary["errors"],
+        "status": summary["status"], "exit_code": EXIT_OK if summary["status"] == "ok" else EXIT_FAILING,
+        "mode": mode, "delays": json.dumps(summary["delays"]),
+        "elapsed_s": round(elapsed_s, 3) if elapsed_s is not None else None,
+    }
 
 
 def summary_line(run: dict, unwritten: int = 0) -> str:

@@ -24,8 +24,9 @@ from scrapy.utils.defer import deferred_from_coro
 
 from ..clean.normalize import CHINA_TZ
 from ..flow import crashed, list_record
-from ..items import FetchError, ListPageItem, RawPage
+from ..items import ListPageItem, RawPage
 from ..workers import WorkerPool, default_workers, named_function
+from .middlewares import redirect_loop
 
 STREAM = "newsarchive:filing"
 KNOWN = "newsarchive:known"  # set: URLs already archived (as seen and canonical), dead links
@@ -114,14 +115,10 @@ class StreamPipeline:
         self.sent += 1
 
     def request_dropped(self, request) -> None:
-        """A redirect back to a URL already fetched: a redirect loop (as in a local crawl)."""
-        chain = request.meta.get("redirect_urls")
-        if chain:
-            found_as = request.meta.get("found_as") or chain[0]
-            error = "redirect loop: " + " -> ".join(chain + [request.url])
-            self.crawler.spider.logger.error("%s", error)
-            failure = FetchError(found_as, request.cb_kwargs.get("source", "?"), error, found_as=found_as)
-            send(self.server, self.node, "item", (failure, None))
+        failure = redirect_loop(request)
+        if failure is not None:
+            self.crawler.spider.logger.error("%s", failure.error)
+            self._send(failure, None)
 
     def spider_closed(self, spider, reason: str) -> None:
         """The node's run goes to the writer (which records it in crawl_runs); this node's

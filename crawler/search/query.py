@@ -8,6 +8,7 @@ becomes a phrase of its pairs.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -116,6 +117,11 @@ def _fts_phrase(term: str) -> str:
     tokens = bigrams(term).split()
     prefix = len(tokens[-1]) == 1 and not tokens[-1].isascii()
     return '"' + " ".join(tokens) + '"' + (" *" if prefix else "")
+
+
+def marked_html(text: str) -> str:
+    """A snippet as HTML: the text escaped, its hits ⟦…⟧ as <mark>…</mark>."""
+    return html.escape(text or "").replace(HIT_START, "<mark>").replace(HIT_END, "</mark>")
 
 
 def snippet(text: str, query: str, width: int = 40) -> str:

@@ -14,7 +14,7 @@ from datasette import hookimpl
 from datasette.filters import FilterArguments
 from markupsafe import Markup, escape
 
-from crawler.search import HIT_END, HIT_START, fts_query, snippet
+from crawler.search import fts_query, marked_html, snippet
 
 
 @hookimpl(trylast=True)  # after Datasette's own escape_fts, so this one wins
@@ -76,7 +76,7 @@ def filters_from_request(request, database, table, datasette):
 @hookimpl
 def render_cell(row, value, column, table, database):
     if column == "snippet" and isinstance(value, str):
-        return Markup(str(escape(value)).replace(HIT_START, "<mark>").replace(HIT_END, "</mark>"))
+        return Markup(marked_html(value))
     if column == "title" and table is None and "id" in row.keys():  # canned query rows: link the article
         return Markup(f'<a href="/{escape(database)}/articles/{int(row["id"])}">{escape(value or "(untitled)")}</a>')
     return None

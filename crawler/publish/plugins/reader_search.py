@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from crawler.search import HIT_END, HIT_START, fts_query, parse_query, snippet
+from crawler.search import fts_query, marked_html, parse_query, snippet
 
 PAGE_SIZE = 20
 # Facets of more hits than this would read every hit's row (a 4 KB page each): a query that
@@ -59,7 +59,7 @@ async def _fill(db, context: dict, query: str, chosen: dict, page: int) -> None:
 
 
 def _marked(text: str) -> Markup:
-    return Markup(str(escape(text)).replace(HIT_START, "<mark>").replace(HIT_END, "</mark>"))
+    return Markup(marked_html(text))
 
 
 def _links(path: str, query: str, chosen: dict, page: int, total: int) -> dict:
