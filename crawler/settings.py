@@ -76,11 +76,13 @@ EXTENSIONS = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.middlewares.RobotsTxtSlotMiddleware": 90,
-    "crawler.fetch.pacing.SharedHostPacing": 100,  # crawl nodes only (REDIS_URL): hosts paced across nodes
     "crawler.fetch.middlewares.AntiBotMiddleware": 585,
     # After HttpCompressionMiddleware (590) has decompressed, before MetaRefreshMiddleware (580) reads the text.
     "crawler.fetch.middlewares.CharsetMiddleware": 587,
     "crawler.fetch.middlewares.ReplicaProxyMiddleware": 760,
+    # Crawl nodes only (REDIS_URL): hosts paced across nodes, once a request is as it is sent
+    # (the replica's rerouting makes a new request, which would take a second turn).
+    "crawler.fetch.pacing.SharedHostPacing": 770,
 }
 
 # Crawl nodes (`newsarchive crawl --redis URL`): the request queue, the seen-request filter
@@ -97,9 +99,10 @@ def node_settings(redis_url: str) -> dict:
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_PERSIST": True,  # a node that stops leaves the frontier to the others
         "SCHEDULER_QUEUE_KEY": "newsarchive:requests",
+        "SCHEDULER_QUEUE_CLASS": "crawler.fetch.frontier.HostRingQueue",  # hosts in turn, as Scrapy's own scheduler
         "SCHEDULER_DUPEFILTER_KEY": "newsarchive:seen",
         "ITEM_PIPELINES": {"crawler.fetch.stream.StreamPipeline": 300},
-        "EXTENSIONS": {**EXTENSIONS, "crawler.fetch.runlog.CrawlRunLog": None},
+        "EXTENSIONS": {**EXTENSIONS, "crawler.fetch.runlog.CrawlRunLog": None, "crawler.fetch.nodes.NodePresence": 500},
     }
 
 

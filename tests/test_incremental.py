@@ -104,12 +104,26 @@ def test_anti_bot_challenges_are_blocked_not_archived(tmp_path):
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
 
 
-def test_robots_crawl_delay_is_the_scheduled_delay(tmp_path):
+def test_a_replica_crawled_unpaced_records_no_delay(tmp_path):
+    """Without NEWSARCHIVE_REPLICA_POLITE a replica is not waited for, robots.txt's
+    Crawl-delay included, and the run's delays say so."""
     db_path = tmp_path / "news.db"
     crawl(db_path, "jl_people", "jl_cri")
     delays = json.loads(last_run(db_path)["delays"])
-    assert delays["jl.people.com.cn"] == 0.3  # the replica's robots.txt says Crawl-delay: 0.3
-    assert delays["jl.cri.cn"] == 0.0
+    assert delays == {"jl.people.com.cn": 0.0, "jl.cri.cn": 0.0}
+
+
+def test_a_crawl_delay_above_the_default_spaces_every_request(tmp_path):
+    """A polite crawl keeps robots.txt's Crawl-delay (here 2.5 s, above the 2 s default)
+    between all requests to the host, not only before the first one after robots.txt."""
+    robots = Page(200, {"Content-Type": "text/plain"}, b"User-agent: *\nCrawl-delay: 2.5\n")
+    with SampleServer(SampleSite(overrides={"jl.cri.cn/robots.txt": robots})) as server:
+        run_cli("crawl", "jl_cri", "--proxy", server.url, "--db", str(tmp_path / "news.db"), "--max-pages", "3",
+                env={"NEWSARCHIVE_REPLICA_POLITE": "1"})
+    times = [at for at, host, path in server.arrivals if host == "jl.cri.cn" and path != "/robots.txt"]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert len(times) >= 4 and min(gaps) >= 2.5, gaps
+    assert json.loads(last_run(tmp_path / "news.db")["delays"])["jl.cri.cn"] == 2.5
 
 
 def test_profile_delay_is_the_floor_for_real_crawls():

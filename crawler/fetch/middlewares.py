@@ -20,6 +20,8 @@ BLOCK_STATUSES = (403, 412, 521)
 CHALLENGE_MARKERS = re.compile(rb"\$_ts\s*=|__jsl_clearance|document\.cookie\s*=")
 CHALLENGE_MAX_BYTES = 20_000
 BACKOFF_FACTOR, BACKOFF_MIN, BACKOFF_MAX = 2.0, 10.0, 300.0
+# Sent (host=, delay=) when a host's challenge made this crawl back off (crawl nodes share it).
+host_backed_off = object()
 
 
 class Blocked(IgnoreRequest):
@@ -49,6 +51,8 @@ class AntiBotMiddleware:
         slot = downloader.slots.get(downloader.get_slot_key(request))
         if slot is not None:
             slot.delay = min(max(slot.delay * BACKOFF_FACTOR, BACKOFF_MIN), BACKOFF_MAX)
+            self.crawler.signals.send_catch_log(host_backed_off, host=downloader.get_slot_key(request),
+                                                delay=slot.delay)
         self.crawler.stats.inc_value("newsarchive/blocked_responses")
         raise Blocked(f"anti-bot challenge (HTTP {response.status}, {len(response.body)} bytes); backing off")
 

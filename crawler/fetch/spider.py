@@ -28,7 +28,9 @@ from ..store.crawl_state import frontier, known_urls, leave_frontier, list_valid
 from .connection import archive_of
 from .discovery import continuation_urls, feed_links, pager_urls, script_paths, start_url, whole_article_url
 from .middlewares import Blocked, real_url
+from .nodes import others_at_work
 from .stream import Mirror, connect
+from .throttle import unpaced
 
 GONE = (404, 410)
 
@@ -48,7 +50,7 @@ class NewsSpider(scrapy.Spider):
         (robots.txt Crawl-delay and AutoThrottle may only slow down further); a loopback
         replica (REPLICA_PROXY) is not waited for unless REPLICA_POLITE."""
         super().update_settings(settings)
-        replica = settings.get("REPLICA_PROXY") and not settings.getbool("REPLICA_POLITE")
+        replica = unpaced(settings)
         slots = {host: {"delay": 0 if replica else source.delay, "concurrency": 1}
                  for source in load_sources().values() for host in source.hosts}
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
@@ -122,12 +124,17 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     async def _start_node(self):
-        """A crawl node starts from what the archive's writer published (URLs archived, list
-        validators, the frontier); requests of earlier runs still wait in the shared queue."""
-        mirror = Mirror(connect(self.crawler.settings["REDIS_URL"]))
+        """A crawl node joins the crawl other nodes are running (it takes from the shared
+        queue) or starts one from what the archive's writer published: URLs archived, list
+        validators, the frontier; requests of earlier runs still wait in the shared queue."""
+        server = connect(self.crawler.settings["REDIS_URL"])
+        mirror = Mirror(server)
         self.known, self.validators = mirror.known(), mirror.validators()
         if self.refresh:
             self.logger.error("--refresh needs the archive itself: run it where the archive is, without --redis")
+        if others_at_work(server, True):
+            self.logger.info("joining the crawl other nodes are running: their queue, no list pages of its own")
+            return
         for request in self._requests_of_sources({name: mirror.frontier(name) for name in self.sources}, {}):
             yield request
 

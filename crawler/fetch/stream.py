@@ -14,9 +14,7 @@ as private as the archive file.
 from __future__ import annotations
 
 import json
-import os
 import pickle
-import socket
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -27,6 +25,7 @@ from ..flow import crashed, list_record
 from ..items import ListPageItem, RawPage
 from ..workers import WorkerPool, default_workers, named_function
 from .middlewares import redirect_loop
+from .nodes import node_name
 
 STREAM = "newsarchive:filing"
 KNOWN = "newsarchive:known"  # set: URLs already archived (as seen and canonical), dead links
@@ -72,7 +71,7 @@ class StreamPipeline:
         self.workers = workers
         self.clean = clean
         self.pool: WorkerPool | None = None
-        self.node = f"{socket.gethostname()}:{os.getpid()}"
+        self.node = node_name()
         self.list_records: list[dict] = []
         self.sent = 0
 
