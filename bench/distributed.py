@@ -7,11 +7,14 @@ one redis-server on a free port. In one run: 1 node (`newsarchive crawl --redis 
 nodes side by side. Node rate = pages sent / the nodes' wall time; writer rate = pages filed
 / ingest's wall time (without its final idle second). This machine has 2 cores: the two
 nodes share them, so the CPU per page of each role is printed too, for sizing on paper.
+Last, on the same site, whether the split pays on one machine: a local crawl against a crawl
+node and the writer side by side (workers one per core in both).
 
     .venv/bin/python bench/distributed.py [--pages N]
 
 Final line: `distributed: pages=… nodes_1_pages_per_s=… nodes_2_pages_per_s=… speedup_2_nodes=…
-writer_pages_per_s=… lost=0 duplicated=0` (+ node_cpu_ms_per_page, writer_cpu_ms_per_page).
+writer_pages_per_s=… lost=0 duplicated=0` (+ node_cpu_ms_per_page, writer_cpu_ms_per_page,
+local_pages_per_s, split_pages_per_s).
 """
 
 from __future__ import annotations
@@ -60,7 +63,9 @@ def one_round(nodes: int, proxy: str, redis_url: str, folder: Path) -> dict:
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
-    env = {**os.environ, "NEWSARCHIVE_REDIS_URL": redis_url, "NEWSARCHIVE_LOG_LEVEL": "WARNING"}
+    # The nodes run before the writer here (each role measured alone): the stream may hold all.
+    env = {**os.environ, "NEWSARCHIVE_REDIS_URL": redis_url, "NEWSARCHIVE_LOG_LEVEL": "WARNING",
+           "NEWSARCHIVE_STREAM_BACKLOG": "10000000"}
     node = [str(NEWSARCHIVE), "crawl", *crawled_sources(), "--proxy", proxy, "--workers", "1", "--max-pages", "100000"]
     node_s, node_cpu = run_measured([node] * nodes, env)
     db_path = folder / f"nodes-{nodes}.db"
@@ -72,6 +77,32 @@ def one_round(nodes: int, proxy: str, redis_url: str, folder: Path) -> dict:
     return {"pages": distinct, "duplicated": pages - distinct, "node_rate": distinct / node_s,
             "writer_rate": distinct / max(writer_s - IDLE_S, 1e-6), "node_cpu_ms": node_cpu / distinct * 1000,
             "writer_cpu_ms": writer_cpu / distinct * 1000}
+
+
+def local_versus_split(proxy: str, redis_url: str, folder: Path) -> dict:
+    """On this one machine, the whole crawl two ways, workers one per core: a local crawl
+    (one process crawls, cleans in its pool and writes SQLite) and the split (a crawl node
+    and the writer side by side, as two processes). Rate = pages filed / wall time."""
+    import redis
+
+    crawl = [str(NEWSARCHIVE), "crawl", *crawled_sources(), "--proxy", proxy, "--max-pages", "100000"]
+    env = {**os.environ, "NEWSARCHIVE_LOG_LEVEL": "WARNING"}
+    local_db = folder / "local.db"
+    local_s, _ = run_measured([crawl + ["--db", str(local_db)]], {k: v for k, v in env.items() if k != "NEWSARCHIVE_REDIS_URL"})
+    redis.Redis.from_url(redis_url).flushdb()
+    split_db = folder / "split.db"
+    writer_idle_s = 5.0  # long enough for the node to send its first page
+    split_s, _ = run_measured([crawl, [str(NEWSARCHIVE), "ingest", "--db", str(split_db), "--until-idle",
+                                        str(writer_idle_s)]], {**env, "NEWSARCHIVE_REDIS_URL": redis_url})
+    return {"local": articles_in(local_db) / local_s, "split": articles_in(split_db) / (split_s - writer_idle_s)}
+
+
+def articles_in(db_path: Path) -> int:
+    db = sqlite3.connect(db_path)
+    try:
+        return db.execute("SELECT count(DISTINCT url) FROM pages WHERE part_of IS NULL").fetchone()[0]
+    finally:
+        db.close()
 
 
 def main() -> None:
@@ -92,6 +123,7 @@ def main() -> None:
             time.sleep(0.5)
             url = f"redis://127.0.0.1:{port}/0"
             rounds = {nodes: one_round(nodes, proxy, url, Path(folder)) for nodes in (1, 2)}
+            one_machine = local_versus_split(proxy, url, Path(folder))
         finally:
             site.terminate()
             store.terminate()
@@ -103,11 +135,14 @@ def main() -> None:
         print(f"{nodes} node(s): {result['pages']} pages, {result['node_rate']:.1f} pages/s sent, node CPU "
               f"{result['node_cpu_ms']:.1f} ms a page; writer {result['writer_rate']:.1f} pages/s, CPU "
               f"{result['writer_cpu_ms']:.1f} ms a page")
+    print(f"one machine, workers one per core: local crawl {one_machine['local']:.1f} pages/s, crawl node + writer "
+          f"side by side {one_machine['split']:.1f} pages/s")
     print(f"distributed: pages={expected} nodes_1_pages_per_s={one['node_rate']:.1f} "
           f"nodes_2_pages_per_s={two['node_rate']:.1f} speedup_2_nodes={two['node_rate'] / one['node_rate']:.2f} "
           f"writer_pages_per_s={(one['writer_rate'] + two['writer_rate']) / 2:.1f} lost={lost} duplicated={duplicated} "
           f"node_cpu_ms_per_page={(one['node_cpu_ms'] + two['node_cpu_ms']) / 2:.1f} "
-          f"writer_cpu_ms_per_page={(one['writer_cpu_ms'] + two['writer_cpu_ms']) / 2:.1f}")
+          f"writer_cpu_ms_per_page={(one['writer_cpu_ms'] + two['writer_cpu_ms']) / 2:.1f} "
+          f"local_pages_per_s={one_machine['local']:.1f} split_pages_per_s={one_machine['split']:.1f}")
 
 
 if __name__ == "__main__":

@@ -88,6 +88,9 @@ DOWNLOADER_MIDDLEWARES = {
 # Crawl nodes (`newsarchive crawl --redis URL`): the request queue, the seen-request filter
 # and each host's pacing live in this Redis, shared by every node.
 REDIS_URL = os.getenv("NEWSARCHIVE_REDIS_URL", "")
+# A node stops fetching while the writer has more than this many entries to file (they wait
+# in Redis's memory, ~50 KB each).
+STREAM_BACKLOG_MAX = int(os.getenv("NEWSARCHIVE_STREAM_BACKLOG", "5000"))
 
 
 def node_settings(redis_url: str) -> dict:

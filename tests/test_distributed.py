@@ -186,6 +186,36 @@ def test_nodes_killed_mid_crawl_leave_nothing_out(redis_url, crawled, tmp_path):
     assert mine["articles"] == local["articles"] and mine["urls"] == local["urls"] and mine["pages"] == local["pages"]
 
 
+def test_a_node_waits_for_a_writer_that_falls_behind(redis_url, crawled, tmp_path):
+    """With no writer running, a node stops fetching once the stream holds more than its
+    backlog limit (Redis's memory is not an archive), and finishes once the writer files;
+    the writer drops what it filed from the stream."""
+    import redis
+
+    from crawler.sample.server import SampleServer
+
+    stream = redis.Redis.from_url(redis_url)
+    backlog = lambda: stream.xlen("newsarchive:filing") if stream.exists("newsarchive:filing") else 0  # noqa: E731
+    env = {**os.environ, "NEWSARCHIVE_REDIS_URL": redis_url, "NEWSARCHIVE_WORKERS": "0",
+           "NEWSARCHIVE_STREAM_BACKLOG": "5", "NEWSARCHIVE_LOG_LEVEL": "INFO"}
+    with SampleServer(delay=0.1) as server:
+        crawl = subprocess.Popen([str(NEWSARCHIVE), "crawl", "--proxy", server.url], cwd=tmp_path, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_until(lambda: backlog() > 5)
+        seen = [backlog()]  # paused: once what was in flight when it paused is sent, nothing more comes
+        while len(seen) < 6 or len(set(seen[-6:])) > 1:
+            time.sleep(0.5)
+            seen.append(backlog())
+            assert len(seen) < 120, seen
+        assert crawl.poll() is None and seen[-1] < 40, seen
+        writer = subprocess.Popen([str(NEWSARCHIVE), "ingest", "--db", str(tmp_path / "news.db"), "--until-idle", "5"],
+                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _out, err = crawl.communicate(timeout=600)
+    assert writer.wait(timeout=600) == 0
+    assert crawl.returncode == 0 and "fetching paused until it catches up" in err and "caught up" in err
+    assert rows(tmp_path / "news.db")["articles"] == rows(crawled)["articles"] and backlog() == 0
+
+
 def test_a_back_off_one_node_met_slows_every_node(redis_url):
     """The turns of a host, as the Lua script hands them out: spaced by the longest delay any
     node asked for lately (node B backed off to 60 s; node A, asking 2 s, waits for it)."""
@@ -197,6 +227,30 @@ def test_a_back_off_one_node_met_slows_every_node(redis_url):
     keys = [key.format("www.example.gov.cn") for key in KEYS]
     first, after_b, after_a = (reserve(keys=keys, args=[0, delay]) for delay in (2000, 60_000, 2000))
     assert first == 0 and 1_900 <= after_b <= 2_000 and 59_900 <= after_a - after_b <= 60_000
+
+
+def test_the_shared_queue_takes_hosts_in_turn_and_never_a_busy_one(redis_url):
+    """The frontier's scripts (fetch/frontier.py) as a node calls them: each host's requests
+    in priority order, the hosts in turn, none of a host the asking node already fetches."""
+    import redis
+
+    from crawler.fetch.frontier import POP, PUSH
+
+    server = redis.Redis.from_url(redis_url)
+    push, pop = server.register_script(PUSH), server.register_script(POP)
+    ring, count, prefix = "q:hosts", "q:count", "q:host:"
+    for host, priority, request in [("a", 0, "a-late"), ("a", 5, "a-first"), ("b", 0, "b"), ("c", 0, "c"),
+                                    ("a", 0, "a-late")]:  # the same request twice is queued once
+        push(keys=[ring, count, prefix + host], args=[host, -priority, request])
+    assert int(server.get(count)) == 4
+
+    def take(*busy: str):
+        taken = pop(keys=[ring, count], args=[prefix, *busy])
+        return taken.decode() if taken else None
+
+    assert [take(), take("a"), take("a", "b"), take("a")] == ["a-first", "b", "c", None]
+    assert [take(), take()] == ["a-late", None]
+    assert int(server.get(count)) == 0 and server.llen(ring) == 0
 
 
 @pytest.mark.parametrize("command", [["crawl", "jl_cri"], ["ingest", "--until-idle", "1"]])

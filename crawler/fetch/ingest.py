@@ -121,7 +121,9 @@ def _file_batch(db, server, entries) -> dict:
             server.hset(VALIDATORS, record["url"], json.dumps(
                 {"etag": record.get("etag"), "last_modified": record.get("last_modified")}))
         server.delete(COUNTED.format(run["node"]))
-    server.xack(STREAM, GROUP, *[entry_id for entry_id, _fields in entries])
+    # Filed: acknowledged and dropped from Redis's memory (the archive holds them now).
+    done = [entry_id for entry_id, _fields in entries]
+    server.pipeline(transaction=True).xack(STREAM, GROUP, *done).xdel(STREAM, *done).execute()
     return {"items": len(entries) - len(runs), "runs": len(runs)}
 
 

@@ -96,9 +96,13 @@ class NodePresence:
         others_at_work(self.server, False)
 
     def _look_again(self) -> None:
-        """Ask the engine for its next request now rather than at its 5 s heartbeat: the
-        others' links reach the shared queue at any moment (Scrapy has no public call for
-        this; without it the node still looks every 5 s)."""
-        slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is not None:
-            slot.nextcall.schedule()
+        wake(self.crawler.engine)
+
+
+def wake(engine) -> None:
+    """Ask the engine for its next request now rather than at its 5 s heartbeat: the other
+    nodes' links reach the shared queue at any moment (Scrapy has no public call for this;
+    without it the node still looks every 5 s)."""
+    slot = getattr(engine, "_slot", None)
+    if slot is not None:
+        slot.nextcall.schedule()

@@ -18,6 +18,7 @@ import pickle
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
 from ..clean.normalize import CHINA_TZ
@@ -25,7 +26,7 @@ from ..flow import crashed, list_record
 from ..items import ListPageItem, RawPage
 from ..workers import WorkerPool, default_workers, named_function
 from .middlewares import redirect_loop
-from .nodes import node_name
+from .nodes import node_name, wake
 
 STREAM = "newsarchive:filing"
 KNOWN = "newsarchive:known"  # set: URLs already archived (as seen and canonical), dead links
@@ -63,7 +64,11 @@ class Mirror:
 
 
 class StreamPipeline:
-    """A node's item pipeline: clean in the worker pool, send to the writer's stream."""
+    """A node's item pipeline: clean in the worker pool, send to the writer's stream.
+
+    The stream holds what the writer has not filed yet, in Redis's memory: when it holds more
+    than STREAM_BACKLOG_MAX entries (the writer is slower than the nodes, or not running)
+    the node stops fetching until the writer has caught up to half of that."""
 
     def __init__(self, crawler, server, workers: int, clean):
         self.crawler = crawler
@@ -74,6 +79,8 @@ class StreamPipeline:
         self.node = node_name()
         self.list_records: list[dict] = []
         self.sent = 0
+        self.backlog_max = crawler.settings.getint("STREAM_BACKLOG_MAX")
+        self.backlog_watch = create_looping_call(self.resume_when_caught_up)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -89,8 +96,11 @@ class StreamPipeline:
 
     def open_spider(self) -> None:
         self.pool = WorkerPool(self.workers, preload=[self.clean.__module__], crashed=crashed)
+        self.backlog_watch.start(1.0)
 
     def close_spider(self) -> None:
+        if self.backlog_watch.running:
+            self.backlog_watch.stop()
         if self.pool is not None:
             self.pool.close()
 
@@ -112,6 +122,19 @@ class StreamPipeline:
     def _send(self, item, cleaned) -> None:
         send(self.server, self.node, "item", (item, cleaned))
         self.sent += 1
+        engine = self.crawler.engine
+        if not engine.paused and self.server.xlen(STREAM) > self.backlog_max:
+            engine.pause()
+            self.crawler.spider.logger.warning(
+                "the archive's writer is more than %d entries behind (is `newsarchive ingest` running?): "
+                "fetching paused until it catches up", self.backlog_max)
+
+    def resume_when_caught_up(self) -> None:
+        engine = self.crawler.engine
+        if engine.paused and self.server.xlen(STREAM) <= self.backlog_max // 2:
+            engine.unpause()
+            wake(engine)
+            self.crawler.spider.logger.info("the archive's writer caught up: fetching again")
 
     def request_dropped(self, request) -> None:
         failure = redirect_loop(request)
