@@ -250,6 +250,9 @@ def crawl(sources: tuple[str, ...], sample: bool, db_path: str | None, proxy: st
     _check_sources(sources)
     _check_clean_function()
     if redis_url:  # a crawl node writes no archive, but needs its Redis
+        if refresh:
+            raise click.UsageError("--refresh is not for crawl nodes: it needs the archive itself; run it where the "
+                                   "archive is, without --redis, while no ingest runs")
         _check_redis(redis_url, "crawl")
     else:
         check_archive(db_path, "crawl")

@@ -253,6 +253,13 @@ def test_the_shared_queue_takes_hosts_in_turn_and_never_a_busy_one(redis_url):
     assert int(server.get(count)) == 0 and server.llen(ring) == 0
 
 
+def test_refresh_is_refused_on_a_crawl_node(tmp_path):
+    env = {**os.environ, "NEWSARCHIVE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    result = subprocess.run([str(NEWSARCHIVE), "crawl", "--refresh"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2 and "--refresh is not for crawl nodes" in result.stderr
+
+
 @pytest.mark.parametrize("command", [["crawl", "jl_cri"], ["ingest", "--until-idle", "1"]])
 def test_an_unreachable_redis_is_one_line_and_exit_1(tmp_path, command):
     env = {**os.environ, "NEWSARCHIVE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}

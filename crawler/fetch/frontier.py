@@ -92,3 +92,11 @@ class HostRingQueue(Base):
         settings = self.spider.crawler.settings
         return int(settings.getdict("DOWNLOAD_SLOTS").get(host, {}).get(
             "concurrency", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")))
+
+
+def forget_earlier_crawls(server, spider) -> None:
+    """A crawl starts with an empty shared queue and seen-request filter, as a local run does
+    (what an earlier crawl left undone is in the writer's frontier, which the new one reads)."""
+    settings = spider.crawler.settings
+    HostRingQueue(server, spider, settings["SCHEDULER_QUEUE_KEY"]).clear()
+    server.delete(settings["SCHEDULER_DUPEFILTER_KEY"] % {"spider": spider.name})

@@ -28,6 +28,7 @@ from ..store.crawl_state import frontier, known_urls, leave_frontier, list_valid
 from .connection import archive_of
 from .discovery import continuation_urls, feed_links, pager_urls, script_paths, start_url, whole_article_url
 from .middlewares import Blocked, real_url
+from .frontier import forget_earlier_crawls
 from .nodes import others_at_work
 from .stream import Mirror, connect
 from .throttle import unpaced
@@ -125,16 +126,17 @@ class NewsSpider(scrapy.Spider):
 
     async def _start_node(self):
         """A crawl node joins the crawl other nodes are running (it takes from the shared
-        queue) or starts one from what the archive's writer published: URLs archived, list
-        validators, the frontier; requests of earlier runs still wait in the shared queue."""
+        queue), or starts one as a local run starts: a fresh queue and seen-request filter,
+        the list pages, and the frontier and known URLs the archive's writer published."""
         server = connect(self.crawler.settings["REDIS_URL"])
         mirror = Mirror(server)
         self.known, self.validators = mirror.known(), mirror.validators()
-        if self.refresh:
+        if self.refresh:  # `newsarchive crawl` refuses it; `scrapy crawl news -a refresh=1` may ask
             self.logger.error("--refresh needs the archive itself: run it where the archive is, without --redis")
         if others_at_work(server, True):
             self.logger.info("joining the crawl other nodes are running: their queue, no list pages of its own")
             return
+        forget_earlier_crawls(server, self)
         for request in self._requests_of_sources({name: mirror.frontier(name) for name in self.sources}, {}):
             yield request
 
@@ -148,7 +150,7 @@ class NewsSpider(scrapy.Spider):
         self.known.update(url for urls in resumed.values() for url in urls)
         for source in self.sources.values():
             for url in resumed[source.name]:
-                # The duplicate filter (a resumed backfill's JOBDIR, a node's Redis) may hold
+                # The duplicate filter (a resumed backfill's JOBDIR) may hold
                 # URLs whose pages were fetched but not yet written when the run was killed.
                 yield self._request(url, source.name, self.parse_article, dont_filter=True)
             for template in source.start_urls:
@@ -224,16 +226,14 @@ class NewsSpider(scrapy.Spider):
         all_url = whole_article_url(response.text, response.url, get_base_url(response))
         if all_url:
             meta = {"whole": True, "article_url": response.url, "found_as": response.meta.get("found_as")}
-            # On a node the seen-filter outlives runs: an article fetched again (a killed
-            # node's) must get its further pages again too.
-            yield self._request(all_url, source, self.parse_article, meta=meta, dont_filter=self.node)
+            yield self._request(all_url, source, self.parse_article, meta=meta)
             return
         more = continuation_urls(response.text, response.url, get_base_url(response))
         if not more:
             yield page
             return
         meta = {"first": page, "remaining": more[1:], "found_as": response.meta.get("found_as")}
-        yield self._request(more[0], source, self.parse_part, meta=meta, dont_filter=self.node)
+        yield self._request(more[0], source, self.parse_part, meta=meta)
 
     def parse_part(self, response: Response, source: str):
         """A further page of a split article: fetch the next, or hand on the whole article."""
@@ -242,7 +242,7 @@ class NewsSpider(scrapy.Spider):
         remaining = response.meta["remaining"]
         if remaining:
             meta = {"first": first, "remaining": remaining[1:], "found_as": response.meta.get("found_as")}
-            yield self._request(remaining[0], source, self.parse_part, meta=meta, dont_filter=self.node)
+            yield self._request(remaining[0], source, self.parse_part, meta=meta)
         else:
             yield first
 
@@ -278,9 +278,7 @@ class NewsSpider(scrapy.Spider):
             self.list_queue[source].append(url)
         # A backfill needs every list page's links, so it asks unconditionally.
         validators = None if self.backfill else self.validators.get(url)
-        # On crawl nodes the seen-request filter outlives a run: list pages are read every run.
-        return self._request(url, source, self.parse_list, validators=validators, page="list",
-                             dont_filter=self.node)
+        return self._request(url, source, self.parse_list, validators=validators, page="list")
 
     def _request(self, url, source, callback, validators=None, page="article", refresh=False, dont_filter=False,
                  meta=None):
