@@ -68,6 +68,8 @@ def one_round(nodes: int, proxy: str, redis_url: str, folder: Path) -> dict:
            "NEWSARCHIVE_STREAM_BACKLOG": "10000000"}
     node = [str(NEWSARCHIVE), "crawl", *crawled_sources(), "--proxy", proxy, "--workers", "1", "--max-pages", "100000"]
     node_s, node_cpu = run_measured([node] * nodes, env)
+    server = redis.Redis.from_url(redis_url)
+    stream_bytes = server.info("memory")["used_memory"]
     db_path = folder / f"nodes-{nodes}.db"
     writer_s, writer_cpu = run_measured([[str(NEWSARCHIVE), "ingest", "--db", str(db_path), "--until-idle",
                                           str(IDLE_S)]], env)
@@ -76,7 +78,7 @@ def one_round(nodes: int, proxy: str, redis_url: str, folder: Path) -> dict:
     db.close()
     return {"pages": distinct, "duplicated": pages - distinct, "node_rate": distinct / node_s,
             "writer_rate": distinct / max(writer_s - IDLE_S, 1e-6), "node_cpu_ms": node_cpu / distinct * 1000,
-            "writer_cpu_ms": writer_cpu / distinct * 1000}
+            "writer_cpu_ms": writer_cpu / distinct * 1000, "stream_kb": stream_bytes / distinct / 1024}
 
 
 def local_versus_split(proxy: str, redis_url: str, folder: Path) -> dict:
@@ -134,7 +136,7 @@ def main() -> None:
     for nodes, result in rounds.items():
         print(f"{nodes} node(s): {result['pages']} pages, {result['node_rate']:.1f} pages/s sent, node CPU "
               f"{result['node_cpu_ms']:.1f} ms a page; writer {result['writer_rate']:.1f} pages/s, CPU "
-              f"{result['writer_cpu_ms']:.1f} ms a page")
+              f"{result['writer_cpu_ms']:.1f} ms a page; Redis held {result['stream_kb']:.0f} KB a page before the writer ran")
     print(f"one machine, workers one per core: local crawl {one_machine['local']:.1f} pages/s, crawl node + writer "
           f"side by side {one_machine['split']:.1f} pages/s")
     print(f"distributed: pages={expected} nodes_1_pages_per_s={one['node_rate']:.1f} "

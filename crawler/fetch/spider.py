@@ -186,6 +186,11 @@ class NewsSpider(scrapy.Spider):
             self.known.add(url)
             yield self._request(url, source, self.parse_article)
         queue = self.list_queue[source]
+        # What the run that asked for this page had read and queued (on crawl nodes another
+        # node may have asked: its pagination goes on here as it would have there).
+        known_queue, requested = response.meta.get("pagination", ([], []))
+        self.lists_requested[source].update(requested)
+        queue.extend(url for url in known_queue if url not in queue)
         queue.extend(url for url in links if profile.is_list(url) and url not in queue)
         following = next((url for url in queue if url not in self.lists_requested[source]), None)
         # Stop at a page with nothing new, unless backfilling or the next page was never read
@@ -278,7 +283,9 @@ class NewsSpider(scrapy.Spider):
             self.list_queue[source].append(url)
         # A backfill needs every list page's links, so it asks unconditionally.
         validators = None if self.backfill else self.validators.get(url)
-        return self._request(url, source, self.parse_list, validators=validators, page="list")
+        pagination = (list(self.list_queue[source]), sorted(self.lists_requested[source]))
+        return self._request(url, source, self.parse_list, validators=validators, page="list",
+                             meta={"pagination": pagination})
 
     def _request(self, url, source, callback, validators=None, page="article", refresh=False, dont_filter=False,
                  meta=None):
