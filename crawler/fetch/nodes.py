@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import os
 import socket
+import warnings
 
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 from scrapy.utils.asyncio import call_later, create_looping_call
+
+# scrapy-redis 0.9 calls APIs Scrapy 2.19 deprecates (Spider.log, stats with a spider): not
+# ours to fix, and a node's cron log at WARNING would get them every run.
+warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module=r"scrapy_redis\.")
 
 BUSY = "newsarchive:nodes:busy"  # sorted set: node → the moment (Redis clock, ms) its word expires
 WORD_MS = 5_000
@@ -51,8 +56,7 @@ def nodes_at_work(server) -> int:
 
 
 def others_at_work(server, at_work: bool) -> int:
-    """Say whether this node has work in hand; how many other nodes have (atomic: of two
-    nodes starting at once, one starts the crawl and the other joins it)."""
+    """Say whether this node has work in hand; how many other nodes have (atomically)."""
     return server.register_script(SAY)(keys=[BUSY], args=[node_name(), int(at_work), WORD_MS])
 
 
@@ -79,6 +83,10 @@ class NodePresence:
         return presence
 
     def spider_opened(self, spider) -> None:
+        """Join the crawl another node has work in hand for, or start one: decided before
+        this node says it has work (its start requests), so of two nodes opening at once
+        one starts and the other joins (never both joining an empty crawl)."""
+        spider.joins_crawl = others_at_work(self.server, True) > 0
         self.renewal.start(RENEW_S)
 
     def renew(self) -> None:

@@ -29,7 +29,6 @@ from .connection import archive_of
 from .discovery import continuation_urls, feed_links, pager_urls, script_paths, start_url, whole_article_url
 from .middlewares import Blocked, real_url
 from .frontier import forget_earlier_crawls
-from .nodes import others_at_work
 from .stream import Mirror, connect
 from .throttle import unpaced
 
@@ -43,6 +42,7 @@ def _flag(value) -> bool:
 class NewsSpider(scrapy.Spider):
     name = "news"
     node = False  # a crawl node of a distributed crawl (REDIS_URL set; from_crawler decides)
+    joins_crawl = False  # a crawl node joining a crawl other nodes run (fetch/nodes.py decides)
 
     @classmethod
     def update_settings(cls, settings) -> None:
@@ -133,7 +133,7 @@ class NewsSpider(scrapy.Spider):
         self.known, self.validators = mirror.known(), mirror.validators()
         if self.refresh:  # `newsarchive crawl` refuses it; `scrapy crawl news -a refresh=1` may ask
             self.logger.error("--refresh needs the archive itself: run it where the archive is, without --redis")
-        if others_at_work(server, True):
+        if self.joins_crawl:
             self.logger.info("joining the crawl other nodes are running: their queue, no list pages of its own")
             return
         forget_earlier_crawls(server, self)

@@ -19,7 +19,6 @@ import pickle
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
-from scrapy.utils.defer import deferred_from_coro
 
 from ..clean.normalize import CHINA_TZ
 from ..flow import crashed, list_record
@@ -104,20 +103,17 @@ class StreamPipeline:
         if self.pool is not None:
             self.pool.close()
 
-    def process_item(self, item):
+    async def process_item(self, item):
         """A page is sent once cleaned; anything else at once, before the spider's next
         output is handled (a list page's report must reach the writer's frontier before
         its links are requested: a node killed with them in hand leaves them there)."""
         if isinstance(item, RawPage) and item.status != 304:
-            return deferred_from_coro(self._clean_and_send(item))
+            self._send(item, await self.pool.run(f"cleaning {item.url}", self.clean, item))
+            return item
         if isinstance(item, ListPageItem):
             self.list_records.append(list_record(item))
         self._send(item, None)
         return item
-
-    async def _clean_and_send(self, page: RawPage) -> RawPage:
-        self._send(page, await self.pool.run(f"cleaning {page.url}", self.clean, page))
-        return page
 
     def _send(self, item, cleaned) -> None:
         send(self.server, self.node, "item", (item, cleaned))
