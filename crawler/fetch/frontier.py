@@ -13,6 +13,8 @@ over the hosts, so they rarely wait for one another's turn on a host (fetch/paci
 
 from __future__ import annotations
 
+from collections import Counter
+
 from scrapy_redis.queue import Base
 
 # KEYS[1]: the ring of hosts with requests waiting; KEYS[2]: the count of waiting requests;
@@ -71,10 +73,7 @@ class HostRingQueue(Base):
         """Hosts this node has as many requests of in its downloader as the host's slot
         fetches at once (requests waiting for their turn in pacing included)."""
         downloader = self._downloader
-        counts: dict[str, int] = {}
-        for request in downloader.active:
-            host = downloader.get_slot_key(request)
-            counts[host] = counts.get(host, 0) + 1
+        counts = Counter(downloader.get_slot_key(request) for request in downloader.active)
         return {host for host, count in counts.items() if count >= self._concurrency(host)}
 
     def clear(self) -> None:

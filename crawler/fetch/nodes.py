@@ -3,11 +3,12 @@
 A node's queue runs dry while another node is still fetching a list page whose links will
 fill it again; closing then would leave the rest of the crawl to the others (a node started
 by cron a moment after another would do nothing at all). So every node that has work in
-hand (downloads, parsing, cleaning) says so in Redis, renewed every second and expiring
-5 s after its last word (a killed node stops counting then: a node started within those
-5 s joins the dead node's crawl, does what its queue holds, and leaves the dead node's
-requests in hand to the next crawl, which starts from the writer's frontier), and a node with nothing to do
-closes only when no other node has work in hand and the shared queue is empty.
+hand (downloads, parsing, cleaning) says so in Redis, renewed every second, and a node with
+nothing to do closes only when no other node has work in hand and the shared queue is
+empty. A word expires 5 s after it was last renewed: a killed node stops counting then (a
+node started within those 5 s joins the dead node's crawl, does what its queue holds, and
+leaves the dead node's requests in hand to the next crawl, which starts from the writer's
+frontier).
 """
 
 from __future__ import annotations

@@ -27,7 +27,9 @@ class PoliteThrottle(AutoThrottle):
     def robots_parsed(self, robotparser, request) -> None:
         downloader = self.crawler.engine.downloader
         key = downloader.get_slot_key(request)
-        crawl_delay = (robotparser.crawl_delay(self.crawler.settings.get("USER_AGENT")) or 0.0) if self.obey_crawl_delay else 0.0
+        crawl_delay = robotparser.crawl_delay(self.crawler.settings.get("USER_AGENT")) or 0.0
+        if not self.obey_crawl_delay:
+            crawl_delay = 0.0
         floor = max(self.floors.get(key, 0.0), crawl_delay)
         self.floors[key] = floor
         slot = downloader.slots.get(key)
