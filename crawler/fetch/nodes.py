@@ -47,6 +47,17 @@ return others
 """
 
 
+def node_redis(crawler, otherwise: str):
+    """The Redis of a crawl node; a component that only nodes have is not configured
+    elsewhere (`otherwise` says what happens instead)."""
+    url = crawler.settings.get("REDIS_URL")
+    if not url:
+        raise NotConfigured(f"REDIS_URL is not set: {otherwise}")
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
 def node_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -72,12 +83,7 @@ class NodePresence:
 
     @classmethod
     def from_crawler(cls, crawler):
-        url = crawler.settings.get("REDIS_URL")
-        if not url:
-            raise NotConfigured("REDIS_URL is not set: not a crawl node")
-        import redis
-
-        presence = cls(crawler, redis.Redis.from_url(url))
+        presence = cls(crawler, node_redis(crawler, "not a crawl node"))
         crawler.signals.connect(presence.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(presence.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(presence.spider_closed, signal=signals.spider_closed)

@@ -19,9 +19,8 @@ import math
 import time
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import NotConfigured
-
 from .middlewares import host_backed_off
+from .nodes import node_redis
 
 # Milliseconds to wait for this request's turn on the host. KEYS[1]: the host's next free
 # moment; KEYS[2]: the host's floor as the nodes know it (the longest asked for in the last
@@ -59,12 +58,7 @@ class SharedHostPacing:
 
     @classmethod
     def from_crawler(cls, crawler):
-        url = crawler.settings.get("REDIS_URL")
-        if not url:
-            raise NotConfigured("REDIS_URL is not set: pacing stays inside this process")
-        import redis
-
-        return cls(crawler, redis.Redis.from_url(url))
+        return cls(crawler, node_redis(crawler, "pacing stays inside this process"))
 
     async def process_request(self, request):
         slot = self.crawler.engine.downloader.get_slot_key(request)  # the host, or robots.txt's own slot

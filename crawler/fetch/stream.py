@@ -17,7 +17,6 @@ import json
 import pickle
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from ..clean.normalize import CHINA_TZ
@@ -25,7 +24,7 @@ from ..flow import crashed, list_record
 from ..items import ListPageItem, RawPage
 from ..workers import WorkerPool, default_workers, named_function
 from .middlewares import redirect_loop
-from .nodes import node_name, wake
+from .nodes import node_name, node_redis, wake
 
 STREAM = "newsarchive:filing"
 KNOWN = "newsarchive:known"  # set: URLs already archived (as seen and canonical), dead links
@@ -83,11 +82,9 @@ class StreamPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        url = crawler.settings.get("REDIS_URL")
-        if not url:
-            raise NotConfigured("REDIS_URL is not set: the crawl writes its own archive")
+        server = node_redis(crawler, "the crawl writes its own archive")
         workers = crawler.settings.get("CLEANING_WORKERS")
-        pipeline = cls(crawler, connect(url), default_workers() if workers is None else int(workers),
+        pipeline = cls(crawler, server, default_workers() if workers is None else int(workers),
                        named_function(crawler.settings.get("CLEAN_FUNCTION")))
         crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
