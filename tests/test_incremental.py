@@ -122,7 +122,9 @@ def test_a_crawl_delay_above_the_default_spaces_every_request(tmp_path):
                 env={"NEWSARCHIVE_REPLICA_POLITE": "1"})
     times = [at for at, host, path in server.arrivals if host == "jl.cri.cn" and path != "/robots.txt"]
     gaps = [later - earlier for earlier, later in zip(times, times[1:])]
-    assert len(times) >= 4 and min(gaps) >= 2.5, gaps
+    # Scrapy spaces the sends; the server's arrival times carry a few ms of loopback and
+    # thread scheduling noise either way (the old bug showed 2.0 s gaps).
+    assert len(times) >= 4 and min(gaps) >= 2.45, gaps
     assert json.loads(last_run(tmp_path / "news.db")["delays"])["jl.cri.cn"] == 2.5
 
 
