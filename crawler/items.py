@@ -28,6 +28,10 @@ class RawPage:
     parts: list[RawPage] = field(default_factory=list, metadata={"serializer": lambda parts: [
         {**vars(part), "body": base64.b64encode(part.body).decode("ascii"), "parts": []} for part in parts]})
     found_as: str | None = None  # the link as discovered, before any redirect
+    # The exchange as it happened, for a faithful WARC (fetched pages only): request method,
+    # and headers as sent; protocol, response headers as received ([name, value] pairs, a
+    # repeated header once per value), fetch time (ISO 8601, +08:00) and the peer's IP.
+    capture: dict | None = None
 
     @property
     def web_url(self) -> str | None:

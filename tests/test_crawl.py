@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import sqlite3
 import subprocess
 
@@ -95,6 +96,42 @@ def test_crawl_run_recorded(db):
     assert run["new_articles"] == 33 and run["errors"] >= 4 and run["requests"] > 50
     per_source = json.loads(run["sources"])
     assert per_source["jl_cri"]["new"] == 4 and per_source["jl_cri"]["status"] == "ok"
+
+
+def test_every_fetched_page_keeps_its_whole_exchange(db):
+    """Full capture (for WARC): request method and headers as sent, protocol, every response
+    header as received, the fetch time to the millisecond, the peer's IP."""
+    pages = db.execute("SELECT * FROM pages").fetchall()
+    assert pages and all(page["response_headers"] for page in pages)
+    for page in pages:
+        sent, received = json.loads(page["request_headers"]), json.loads(page["response_headers"])
+        assert page["method"] == "GET" and page["protocol"].startswith("HTTP/1.") and page["peer_ip"] == "127.0.0.1"
+        assert any(name == "User-Agent" and value.startswith("newsarchive/") for name, value in sent)
+        assert [value for name, value in received if name == "Content-Type"] == [page["content_type"]]
+        assert any(name == "Date" for name, _ in received) and re.search(r"T\d\d:\d\d:\d\d\.\d{3}\+08:00$",
+                                                                          page["fetched_at"])
+
+
+def test_an_archive_from_before_full_capture_gains_it_in_place(archive_copy):
+    """Its pages lose nothing: the new columns are added, old rows keep NULL there and are
+    recleaned as before, and the next crawl's pages are captured in full."""
+    import sqlite_utils
+
+    old = sqlite_utils.Database(archive_copy)
+    old["pages"].transform(drop={"method", "request_headers", "protocol", "response_headers", "peer_ip"})
+    old.conn.close()
+    run_cli("reclean", "--all", "--db", str(archive_copy), "--workers", "0")
+    db = sqlite3.connect(archive_copy)
+    assert db.execute("SELECT count(*), count(response_headers) FROM pages").fetchone()[1] == 0
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    for statement in ("DELETE FROM cleaned_pages WHERE page_id IN (SELECT id FROM pages WHERE url LIKE '%jl.cri.cn%')",
+                      "DELETE FROM pages WHERE url LIKE '%jl.cri.cn%'",
+                      "DELETE FROM article_urls WHERE url LIKE '%jl.cri.cn%'",
+                      "DELETE FROM list_pages WHERE url LIKE '%jl.cri.cn%'"):  # the next crawl fetches these again
+        db.execute(statement)
+    db.commit()
+    run_cli("crawl", "--sample", "--db", str(archive_copy), check=False)
+    assert db.execute("SELECT count(response_headers) FROM pages WHERE url LIKE '%jl.cri.cn%'").fetchone()[0] > 0
 
 
 def test_second_crawl_adds_nothing(archive_copy):

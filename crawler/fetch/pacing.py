@@ -58,7 +58,7 @@ class SharedHostPacing:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, node_redis(crawler, "pacing stays inside this process"))
+        return cls(crawler, node_redis(crawler))
 
     async def process_request(self, request):
         slot = self.crawler.engine.downloader.get_slot_key(request)  # the host, or robots.txt's own slot

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import scrapy
@@ -20,7 +21,7 @@ from scrapy.utils.response import get_base_url
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from ..clean.normalize import canonical_url, is_mirror
+from ..clean.normalize import CHINA_TZ, canonical_url, is_mirror
 from ..items import FetchError, ListPageItem, RawPage
 from .runlog import ARCHIVE_DAMAGED
 from ..sources import Source, load_sources
@@ -309,7 +310,25 @@ def _raw_page(response: Response, source: str) -> RawPage:
     headers = {key.decode("latin-1").lower(): response.headers.get(key).decode("latin-1")
                for key in response.headers.keys()}
     return RawPage(response.body, response.url, source, response.status, headers,
-                   found_as=response.meta.get("found_as", response.url))
+                   found_as=response.meta.get("found_as", response.url), capture=capture_of(response))
+
+
+def capture_of(response: Response) -> dict:
+    """What WARC request and response records need beyond the body (fetch/../export)."""
+    request = response.request
+    return {
+        "method": request.method if request else "GET",
+        "request_headers": _header_pairs(request.headers) if request else [],
+        "protocol": response.protocol,
+        "response_headers": _header_pairs(response.headers),
+        "fetched_at": datetime.now(CHINA_TZ).isoformat(timespec="milliseconds"),
+        "peer_ip": str(response.ip_address) if response.ip_address else None,
+    }
+
+
+def _header_pairs(headers) -> list[list[str]]:
+    return [[name.decode("latin-1"), value.decode("latin-1")] for name in headers.keys()
+            for value in headers.getlist(name)]
 
 
 def _header(response: Response, name: str) -> str | None:

@@ -82,7 +82,7 @@ class StreamPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        server = node_redis(crawler, "the crawl writes its own archive")
+        server = node_redis(crawler)
         workers = crawler.settings.get("CLEANING_WORKERS")
         pipeline = cls(crawler, server, default_workers() if workers is None else int(workers),
                        named_function(crawler.settings.get("CLEAN_FUNCTION")))

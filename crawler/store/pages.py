@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
 from typing import NamedTuple
 
@@ -30,13 +31,23 @@ def store_page(db, page: RawPage, canonical_url: str, refresh: bool = True,
     record = {"url": page.url, "canonical_url": canonical_url, "source": page.source, "fetched_at": now(),
               "status": page.status, "etag": page.headers.get("etag"),
               "last_modified": page.headers.get("last-modified"), "content_type": page.content_type,
-              "part_of": part_of, "part": part}
+              "part_of": part_of, "part": part, **_capture_columns(page.capture)}
     if existing:
         if refresh:
             update_row(db, "pages", existing[0], record)
         return existing[0]
     return insert_row(db, "pages", {**record, "body": zlib.compress(page.body, 6), "sha256": digest,
                                     "size": len(page.body)})
+
+
+def _capture_columns(capture: dict | None) -> dict:
+    """The capture's columns; fetched_at is the fetch's own time when the crawl gave it."""
+    if not capture:
+        return {}
+    return {"fetched_at": capture["fetched_at"], "method": capture["method"], "protocol": capture["protocol"],
+            "request_headers": json.dumps(capture["request_headers"], ensure_ascii=False),
+            "response_headers": json.dumps(capture["response_headers"], ensure_ascii=False),
+            "peer_ip": capture["peer_ip"]}
 
 
 def stored_page(db, page_id: int) -> RawPage:

@@ -46,7 +46,10 @@ TABLES = {  # in creation order: referenced tables first
     "pages": (
         {"id": int, "url": str, "canonical_url": str, "source": str, "fetched_at": str, "status": int,
          "etag": str, "last_modified": str, "content_type": str, "charset": str, "body": bytes,
-         "sha256": str, "size": int, "article_id": int, "part_of": int, "part": int},
+         "sha256": str, "size": int, "article_id": int, "part_of": int, "part": int,
+         # full capture (pages fetched before it have NULL here): JSON of RawPage.capture's
+         # header pairs, the request method, protocol and the peer's IP
+         "method": str, "request_headers": str, "protocol": str, "response_headers": str, "peer_ip": str},
         "id",
     ),
     "crawl_runs": (
