@@ -402,6 +402,49 @@ def dedupe(db_path: str, rebuild: bool, workers: int | None) -> None:
 
 
 @cli.command()
+@click.option("--warc", "warc_path", required=True, type=click.Path(dir_okay=False),
+              help="The WARC file to write (gzip per record, e.g. news.warc.gz).")
+@click.option("--since", help="Only pages fetched on or after this date (YYYY-MM-DD, China time).")
+@click.option("--source", "source_names", multiple=True, help="Only pages of this source (repeatable).")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database. [env: NEWSARCHIVE_DB]")
+def export(warc_path: str, since: str | None, source_names: tuple[str, ...], db_path: str) -> None:
+    """Write the archive's fetched pages as WARC/1.1 request and response records (pages
+    stored before full capture as reconstructed responses), for replay tools such as pywb."""
+    from tqdm import tqdm
+
+    from .publish.warc import count_pages, pages_to_export, write_warc
+    from .store.schema import read_only
+
+    if not Path(db_path).exists():
+        raise click.UsageError(f"no archive at {db_path}")
+    check_archive(db_path, "export", writing=False)
+    target = Path(warc_path)
+    partial_file = target.with_name(target.name + ".part")  # renamed when complete: never half a WARC under its name
+    db = read_only(db_path)
+    try:
+        total = count_pages(db, since, source_names)
+        with partial_file.open("wb") as stream, tqdm(total=total, desc="exporting", unit="page", file=sys.stderr,
+                                                      mininterval=1.0, disable=None) as bar:
+            counts = write_warc(stream, _counted(pages_to_export(db, since, source_names), bar), target.name)
+        partial_file.replace(target)
+    except OSError as error:
+        partial_file.unlink(missing_ok=True)
+        click.echo(f"newsarchive export: NOT DONE: {target} could not be written ({error}); "
+                   "check the folder and the free space", err=True)
+        sys.exit(1)
+    finally:
+        db.close()
+    click.echo(f"export: {counts['pages']} pages ({counts['reconstructed']} reconstructed from before full capture) "
+               f"to {target} ({target.stat().st_size / 1e6:.1f} MB)")
+
+
+def _counted(items, bar):
+    for item in items:
+        yield item
+        bar.update()
+
+
+@cli.command()
 @sources_option
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
               help="Archive database (for the last run's status). [env: NEWSARCHIVE_DB]")

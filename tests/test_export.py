@@ -1,0 +1,79 @@
+"""`newsarchive export --warc`: the archive's pages as WARC/1.1 that warcio validates, each
+stored page once with its original bytes, its request beside it."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+
+from conftest import NEWSARCHIVE, run_cli
+
+
+def records(path) -> list:
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as stream:
+        return [(record.rec_headers, record.http_headers, record.content_stream().read())
+                for record in ArchiveIterator(stream)]
+
+
+def web_pages(db_path, where: str = "1") -> dict[str, str]:
+    db = sqlite3.connect(db_path)
+    return dict(db.execute(f"SELECT url, sha256 FROM pages WHERE url LIKE 'http%' AND {where}").fetchall())
+
+
+def test_every_page_once_with_its_bytes_and_its_request(crawled, tmp_path):
+    warc = tmp_path / "news.warc.gz"
+    result = run_cli("export", "--warc", str(warc), "--db", str(crawled))
+    pages = web_pages(crawled)
+    assert result.stdout.startswith(f"export: {len(pages)} pages (0 reconstructed")
+    check = subprocess.run([str(NEWSARCHIVE.with_name("warcio")), "check", "-v", str(warc)], capture_output=True,
+                           text=True)
+    assert check.returncode == 0 and "digest pass" in check.stdout, check.stdout[-2000:]
+    found = records(warc)
+    assert found[0][0].get_header("WARC-Type") == "warcinfo" and b"newsarchive" in found[0][2]
+    responses = {head.get_header("WARC-Record-ID"): (head, http, body) for head, http, body in found
+                 if head.get_header("WARC-Type") == "response"}
+    exported = [head.get_header("WARC-Target-URI") for head, _, _ in responses.values()]
+    assert sorted(exported) == sorted(pages)  # each page once
+    for head, http, body in responses.values():
+        assert hashlib.sha256(body).hexdigest() == pages[head.get_header("WARC-Target-URI")]
+        assert http.get_header("Content-Length") == str(len(body)) and head.get_header("WARC-IP-Address") == "127.0.0.1"
+    requests = [(head, http) for head, http, _ in found if head.get_header("WARC-Type") == "request"]
+    assert sorted(head.get_header("WARC-Concurrent-To") for head, _ in requests) == sorted(responses)
+    assert all(http.protocol == "GET" and http.get_header("User-Agent").startswith("newsarchive/")
+               for _, http in requests)
+
+
+def test_a_source_and_a_date_select_pages(crawled, tmp_path):
+    warc = tmp_path / "cri.warc.gz"
+    run_cli("export", "--warc", str(warc), "--source", "jl_cri", "--db", str(crawled))
+    uris = {head.get_header("WARC-Target-URI") for head, _, _ in records(warc) if head.get_header("WARC-Type") == "response"}
+    assert uris == set(web_pages(crawled, "source = 'jl_cri'"))
+    later = run_cli("export", "--warc", str(tmp_path / "none.warc.gz"), "--since", "2999-01-01", "--db", str(crawled))
+    assert later.stdout.startswith("export: 0 pages")
+
+
+def test_pages_from_before_full_capture_are_rebuilt_and_say_so(archive_copy, tmp_path):
+    import sqlite_utils
+
+    old = sqlite_utils.Database(archive_copy)
+    old["pages"].transform(drop={"method", "request_headers", "protocol", "response_headers", "peer_ip"})
+    old.conn.close()
+    warc = tmp_path / "old.warc.gz"
+    result = run_cli("export", "--warc", str(warc), "--db", str(archive_copy))
+    pages = web_pages(archive_copy)
+    assert f"{len(pages)} pages ({len(pages)} reconstructed" in result.stdout
+    found = records(warc)
+    assert not [head for head, _, _ in found if head.get_header("WARC-Type") == "request"]
+    for head, http, body in found[1:]:
+        assert head.get_header("WARC-Newsarchive-Capture") == "reconstructed"
+        assert hashlib.sha256(body).hexdigest() == pages[head.get_header("WARC-Target-URI")]
+        assert http.get_header("Content-Type")
+
+
+def test_an_unwritable_target_is_one_line_and_exit_1(crawled, tmp_path):
+    result = run_cli("export", "--warc", str(tmp_path / "missing" / "news.warc.gz"), "--db", str(crawled), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "NOT DONE" in result.stderr and not (tmp_path / "missing").exists()
