@@ -6,8 +6,14 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import subprocess
+import time
+import urllib.request
 
-from conftest import NEWSARCHIVE, run_cli
+import pytest
+
+from conftest import NEWSARCHIVE, ROOT, free_port, run_cli
+
+PYWB = ROOT / ".venv-pywb" / "bin"
 
 
 def records(path) -> list:
@@ -77,3 +83,32 @@ def test_an_unwritable_target_is_one_line_and_exit_1(crawled, tmp_path):
     result = run_cli("export", "--warc", str(tmp_path / "missing" / "news.warc.gz"), "--db", str(crawled), check=False)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "NOT DONE" in result.stderr and not (tmp_path / "missing").exists()
+
+
+@pytest.mark.skipif(not (PYWB / "wayback").exists(), reason="pywb is installed by `make test` into .venv-pywb")
+def test_pywb_replays_an_exported_article(crawled, tmp_path):
+    """The export imported into a pywb collection (wb-manager init/add), pywb on a free
+    loopback port: an archived article comes back with its text."""
+    warc = tmp_path / "news.warc.gz"
+    run_cli("export", "--warc", str(warc), "--db", str(crawled))
+    for command in (["init", "news"], ["add", "news", str(warc)]):
+        subprocess.run([str(PYWB / "wb-manager"), *command], cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    db = sqlite3.connect(crawled)
+    url, title = db.execute("SELECT p.url, a.title FROM pages p JOIN articles a ON a.id = p.article_id "
+                            "WHERE p.url LIKE 'https://jl.cri.cn/%' AND p.part_of IS NULL LIMIT 1").fetchone()
+    port = free_port()
+    wayback = subprocess.Popen([str(PYWB / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=tmp_path,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        page = None
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/news/2100id_/{url}", timeout=10) as answer:
+                    page = answer.read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.2)
+    finally:
+        wayback.terminate()
+        wayback.wait(timeout=30)
+    assert page is not None and title[:10] in page
