@@ -404,13 +404,17 @@ def dedupe(db_path: str, rebuild: bool, workers: int | None) -> None:
 @cli.command()
 @click.option("--warc", "warc_path", required=True, type=click.Path(dir_okay=False),
               help="The WARC file to write (gzip per record, e.g. news.warc.gz).")
+@click.option("--cdx", "cdx_path", type=click.Path(dir_okay=False),
+              help="Also write the export's CDXJ index (sorted, as pywb and other replay tools read it).")
 @click.option("--since", help="Only pages fetched on or after this date (YYYY-MM-DD, China time).")
 @click.option("--source", "source_names", multiple=True, help="Only pages of this source (repeatable).")
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database. [env: NEWSARCHIVE_DB]")
-def export(warc_path: str, since: str | None, source_names: tuple[str, ...], db_path: str) -> None:
+def export(warc_path: str, cdx_path: str | None, since: str | None, source_names: tuple[str, ...], db_path: str) -> None:
     """Write the archive's fetched pages as WARC/1.1 request and response records (pages
     stored before full capture as reconstructed responses), for replay tools such as pywb."""
     from tqdm import tqdm
+
+    from cdxj_indexer.main import write_cdx_index
 
     from .publish.warc import count_pages, pages_to_export, write_warc
     from .store.schema import read_only
@@ -427,6 +431,8 @@ def export(warc_path: str, since: str | None, source_names: tuple[str, ...], db_
                                                       mininterval=1.0, disable=None) as bar:
             counts = write_warc(stream, _counted(pages_to_export(db, since, source_names), bar), target.name)
         partial_file.replace(target)
+        if cdx_path:
+            write_cdx_index(cdx_path, [str(target)], {"sort": True})
     except OSError as error:
         partial_file.unlink(missing_ok=True)
         click.echo(f"newsarchive export: NOT DONE: {target} could not be written ({error}); "
@@ -434,8 +440,9 @@ def export(warc_path: str, since: str | None, source_names: tuple[str, ...], db_
         sys.exit(1)
     finally:
         db.close()
+    index = f", index {cdx_path}" if cdx_path else ""
     click.echo(f"export: {counts['pages']} pages ({counts['reconstructed']} reconstructed from before full capture) "
-               f"to {target} ({target.stat().st_size / 1e6:.1f} MB)")
+               f"to {target} ({target.stat().st_size / 1e6:.1f} MB){index}")
 
 
 def _counted(items, bar):

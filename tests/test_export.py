@@ -52,6 +52,25 @@ def test_every_page_once_with_its_bytes_and_its_request(crawled, tmp_path):
                for _, http in requests)
 
 
+def test_the_cdxj_index_points_at_every_response(crawled, tmp_path):
+    """`--cdx`: a sorted CDXJ line per page, its offset that of the page's response record."""
+    import json
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    warc, cdx = tmp_path / "news.warc.gz", tmp_path / "news.cdxj"
+    assert run_cli("export", "--warc", str(warc), "--cdx", str(cdx), "--db", str(crawled)).stdout.rstrip().endswith(
+        f"index {cdx}")
+    lines = cdx.read_text().splitlines()
+    assert lines == sorted(lines)
+    indexed = {(entry["url"], int(entry["offset"])) for entry in (json.loads(line.split(" ", 2)[2]) for line in lines)}
+    with open(warc, "rb") as stream:
+        iterator = ArchiveIterator(stream)
+        responses = {(record.rec_headers.get_header("WARC-Target-URI"), iterator.get_record_offset())
+                     for record in iterator if record.rec_headers.get_header("WARC-Type") == "response"}
+    assert indexed == responses and {url for url, _ in indexed} == set(web_pages(crawled))
+
+
 def test_a_source_and_a_date_select_pages(crawled, tmp_path):
     warc = tmp_path / "cri.warc.gz"
     run_cli("export", "--warc", str(warc), "--source", "jl_cri", "--db", str(crawled))
