@@ -17,7 +17,8 @@ from crawler.workers import WorkerPool
 
 TESTS = str(ROOT / "tests")
 FAULTS = {"PYTHONPATH": TESTS}
-VOLATILE = {"first_seen", "last_seen", "fetched_at", "at", "cleaned_at", "checked_at", "found_at"}
+# Times, and the response headers as received (their Date is the fetch's).
+VOLATILE = {"first_seen", "last_seen", "fetched_at", "at", "cleaned_at", "checked_at", "found_at", "response_headers"}
 
 
 def rows(db_path, table: str, key: str) -> list[tuple]:
