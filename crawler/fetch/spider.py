@@ -307,14 +307,15 @@ def page_links(response: TextResponse) -> list[str]:
 
 
 def _raw_page(response: Response, source: str) -> RawPage:
-    headers = {key.decode("latin-1").lower(): response.headers.get(key).decode("latin-1")
-               for key in response.headers.keys()}
+    capture = capture_of(response)
+    # By lowercase name; of a repeated header the last value, as Scrapy's Headers.get gives it.
+    headers = {name.lower(): value for name, value in capture["response_headers"]}
     return RawPage(response.body, response.url, source, response.status, headers,
-                   found_as=response.meta.get("found_as", response.url), capture=capture_of(response))
+                   found_as=response.meta.get("found_as", response.url), capture=capture)
 
 
 def capture_of(response: Response) -> dict:
-    """What WARC request and response records need beyond the body (fetch/../export)."""
+    """What WARC request and response records need beyond the body (publish/warc.py)."""
     request = response.request
     return {
         "method": request.method if request else "GET",

@@ -39,8 +39,13 @@ def connect(url: str):
     return redis.Redis.from_url(url)
 
 
-def send(server, node: str, kind: str, payload) -> None:
-    server.xadd(STREAM, {"kind": kind, "node": node, "data": pickle.dumps(payload)})
+def send(server, node: str, kind: str, payload) -> int:
+    """Append an entry; the stream's length after it (what the writer has still to file),
+    in the same round trip."""
+    _entry_id, length = (server.pipeline(transaction=False)
+                         .xadd(STREAM, {"kind": kind, "node": node, "data": pickle.dumps(payload)})
+                         .xlen(STREAM).execute())
+    return length
 
 
 class Mirror:
@@ -113,10 +118,10 @@ class StreamPipeline:
         return item
 
     def _send(self, item, cleaned) -> None:
-        send(self.server, self.node, "item", (item, cleaned))
+        backlog = send(self.server, self.node, "item", (item, cleaned))
         self.sent += 1
         engine = self.crawler.engine
-        if not engine.paused and self.server.xlen(STREAM) > self.backlog_max:
+        if not engine.paused and backlog > self.backlog_max:
             engine.pause()
             self.crawler.spider.logger.warning(
                 "the archive's writer is more than %d entries behind (is `newsarchive ingest` running?): "
