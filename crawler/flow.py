@@ -6,6 +6,9 @@
     file_page(db, …)           crawl and reclean: an errors row or the article (dedupe/exact.py
                                → store/articles.py, which indexes and clusters it), the
                                page's charset, its article link and cleaner, all decided here
+    prepare_attachment(file)   in a worker process: a linked file's kind and text
+    file_attachment(db, …)     crawl: keep the file once (store/attachments.py), link it to
+                               its page; a bad file gets an errors row
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .clean.article import Article, EmptyArticle, clean_page, cleaner_version
+from .clean.attachments import EXTRACTOR_VERSION, FAILED, AttachmentText, attachment_name, extension_of, read_attachment
 from .clean.normalize import canonical_url
 from .dedupe.clusters import recount_cluster_of
 from .dedupe.exact import find_copy
-from .items import FetchError, ListPageItem, Outcome, RawPage
+from .items import AttachmentFile, FetchError, ListPageItem, Outcome, RawPage
 from .sources import load_sources
 from .store.articles import (
     ArchiveKeys,
@@ -30,6 +34,7 @@ from .store.articles import (
     touch_article,
     update_article,
 )
+from .store.attachments import link_attachment, store_attachment
 from .store.crawl_state import add_to_frontier, leave_frontier, mark_gone, record_error, touch_url
 from .store.pages import PageRef, note_cleaned, store_page
 from .store.rows import get_row, transaction
@@ -41,13 +46,15 @@ CRASHED = "WorkerCrashed: the cleaning process died on this page"
 
 @dataclass
 class Cleaned:
-    """What cleaning one page gave: an article and its keys, or why not (picklable, it
-    comes back from a worker process)."""
+    """What cleaning one page gave: an article and its keys, or why not; for an attachment,
+    its name and what reading it gave (picklable, it comes back from a worker process)."""
 
     article: Article | None = None
     keys: ArchiveKeys | None = None
     error: str | None = None  # "ExceptionType: message"
     empty: bool = False  # the page held no article text (EmptyArticle)
+    name: str | None = None  # an attachment's file name
+    read: AttachmentText | None = None  # an attachment's kind and text
 
 
 @dataclass
@@ -74,19 +81,38 @@ def prepare(page: RawPage) -> Cleaned:
     return Cleaned(article, ArchiveKeys.of(article.title, article.body))
 
 
+def prepare_attachment(file: AttachmentFile) -> Cleaned:
+    """Name and read a fetched file; never raises."""
+    extension = extension_of(file.url) or extension_of(file.label)
+    read = read_attachment(file.body, extension, file.content_type)
+    return Cleaned(name=attachment_name(file.url, file.label, file.headers.get("content-disposition"), read.kind),
+                   read=read)
+
+
+def worker_job(item, clean) -> tuple[str, object] | None:
+    """What a crawl item needs done in a worker process before it is filed — (label,
+    function) — or None: a page is cleaned with `clean`, an attachment read."""
+    if isinstance(item, RawPage) and item.status != 304:
+        return f"cleaning {item.url}", clean
+    if isinstance(item, AttachmentFile):
+        return f"reading attachment {item.url}", prepare_attachment
+    return None
+
+
 def crashed(label: str) -> Cleaned:
     """The result of a page whose cleaning killed its worker process (workers.WorkerPool)."""
     return Cleaned(error=CRASHED)
 
 
-FAILURE_COUNTS = {"gone": "gone", "blocked": "blocked", "list": "list_errors"}  # FetchError.kind → count
+FAILURE_COUNTS = {"gone": "gone", "blocked": "blocked", "list": "list_errors",  # FetchError.kind → count
+                  "attachment": "attachment_errors"}
 
 
 def file_fetched(db, item, cleaned: Cleaned | None = None) -> dict:
     """File one thing a crawl produced — a page with what cleaning it gave, a page unchanged
     since the last visit (304), a list page's report, a fetch failure — and return its
-    outcome counts. The one filing step of the crawl's own writer and of `ingest` (the
-    writer of crawl nodes)."""
+    outcome counts; and a linked file with what reading it gave. The one filing step of
+    the crawl's own writer and of `ingest` (the writer of crawl nodes)."""
     if isinstance(item, RawPage) and item.status == 304:
         touch_url(db, item.url)
         return {Outcome.UNCHANGED: 1}
@@ -94,6 +120,8 @@ def file_fetched(db, item, cleaned: Cleaned | None = None) -> dict:
         filed = archive_fetched(db, item, cleaned)
         leave_frontier(db, item.found_as or item.url)
         return {filed.outcome: 1, **({"undated": 1} if filed.undated else {})}
+    if isinstance(item, AttachmentFile):
+        return file_attachment(db, item, cleaned)
     if isinstance(item, ListPageItem):
         if item.new_urls:
             add_to_frontier(db, item.new_urls, item.source)
@@ -103,9 +131,31 @@ def file_fetched(db, item, cleaned: Cleaned | None = None) -> dict:
         if item.kind == "gone":
             mark_gone(db, item.url)
         record_error(db, item.url, item.source, item.kind, item.error)
-        leave_frontier(db, item.found_as or item.url)
+        if item.kind != "attachment":
+            leave_frontier(db, item.found_as or item.url)
         return {FAILURE_COUNTS.get(item.kind, Outcome.FAILED): 1}
     raise TypeError(f"not a crawl item: {type(item).__name__}")
+
+
+def file_attachment(db, file: AttachmentFile, cleaned: Cleaned) -> dict:
+    """Keep a fetched file and link it to its page. A file that could not be read is kept
+    with the reason (an errors row says it); an HTML page served under the file's name is
+    not the file: only the errors row."""
+    read = cleaned.read or AttachmentText("unknown", None, FAILED, cleaned.error)  # its worker died
+    with transaction(db):
+        if read.kind == "html":
+            error = f"an HTML page came instead of the file ({file.content_type or 'no Content-Type'}): not kept"
+            logger.error("attachment %s of %s: %s", file.url, file.page_url, error)
+            record_error(db, file.url, file.source, "attachment", error)
+            return {"attachment_errors": 1}
+        attachment_id = store_attachment(db, file, cleaned.name or attachment_name(file.url, file.label),
+                                         read, EXTRACTOR_VERSION)
+        link_attachment(db, file.page_url, file.url, attachment_id, file.label)
+        if read.status != FAILED:
+            return {"attachments": 1}
+        logger.error("attachment %s of %s: %s", file.url, file.page_url, read.problem)
+        record_error(db, file.url, file.source, "attachment", read.problem, again=False)
+        return {"attachments": 1, "attachment_errors": 1}
 
 
 def list_record(item: ListPageItem) -> dict:

@@ -44,6 +44,24 @@ class RawPage:
 
 
 @dataclass
+class AttachmentFile:
+    """A file an article page links (附件), as fetched: it belongs to the page at `page_url`,
+    where its link read `label`."""
+
+    body: bytes = field(metadata={"serializer": lambda body: base64.b64encode(body).decode("ascii")})
+    url: str
+    source: str
+    page_url: str
+    label: str = ""
+    headers: dict = field(default_factory=dict)  # response headers, names lowercase
+    capture: dict | None = None  # as RawPage.capture
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+@dataclass
 class ListPageItem:
     """A list page read: its validators for the next run and how many links it held."""
 
@@ -62,7 +80,7 @@ class FetchError:
 
     kind: 'fetch' (HTTP error, redirect loop, timeout, oversize…), 'blocked' (an anti-bot
     challenge), 'gone' (a known article answered 404/410), or the kind of page that failed
-    ('list', 'sitemap', 'feed').
+    ('list', 'sitemap', 'feed', 'attachment').
     """
 
     url: str

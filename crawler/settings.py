@@ -41,6 +41,8 @@ DOWNLOAD_TIMEOUT = 30
 # Larger responses are abandoned and recorded in `errors` (a runaway page, a video).
 DOWNLOAD_MAXSIZE = int(os.getenv("NEWSARCHIVE_MAX_PAGE_BYTES", 16 * 1024 * 1024))
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# Attachments (附件: PDF, Word, Excel… linked from articles) may be larger, up to this.
+ATTACHMENT_MAXSIZE = int(os.getenv("NEWSARCHIVE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024))
 REDIRECT_MAX_TIMES = 10
 RETRY_TIMES = 2
 COOKIES_ENABLED = False

@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from ..clean.attachments import EXTENSIONS, extension_of
 from ..clean.normalize import CHINA_TZ
 
 # TRS list pages write their pager with createPageHTML(count, index, name, ext) in
@@ -27,6 +28,14 @@ CREATE_PAGE_HTML = re.compile(
 QUOTED_PATH = re.compile(r"[\"']((?:https?:)?/[^\"'\s<>()]+)[\"']")
 HREF = re.compile(r"""\bhref\s*=\s*["']([^"']+)["']""", re.I)
 ABODY_TAG = re.compile(r"""<[^>]*\bid\s*=\s*["']abody["'][^>]*>""", re.I)
+# Anchors as written, also inside the script strings that write attachment lists (附件下载:
+# var FJarr=hasFJ.split("<BR/>") on UCAP portals [real pages]).
+ANCHOR = re.compile(r"<a\b([^>]*)>(.*?)</a\s*>", re.I | re.S)
+ATTRIBUTE = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+TAG = re.compile(r"<[^>]*>")
+# A link labelled 附件 (附件1：…, 附件下载) is an attachment whatever its URL (download.jsp?id=…).
+ATTACHMENT_LABEL = re.compile(r"^\s*(?:相关)?附件")
+PAGE_EXTENSIONS = ("html", "htm", "shtml", "jhtml", "xhtml")
 PAGEDATA = re.compile(r"""\bpagedata\s*=\s*(?P<quote>["'])(?P<value>.*?)(?P=quote)""", re.I | re.S)
 
 
@@ -95,3 +104,36 @@ def continuation_urls(text: str, url: str, base_url: str | None = None) -> list[
         if hit and int(hit[1]) >= 2:
             found[int(hit[1])] = joined
     return [found[number] for number in sorted(found)]
+
+
+def attachment_links(text: str, base_url: str) -> list[tuple[str, str]]:
+    """(URL, label) of each file an article page links (附件): a link whose URL, `download`
+    or `title` attribute or text ends in an attachment extension, or whose label begins
+    with 附件 and that leads to no page; the label is the link's file name if it gives one,
+    else its text. Found with a regular expression, like every link of an article page."""
+    found: dict[str, str] = {}
+    for attributes, inner in ANCHOR.findall(text):
+        values = {name.lower(): html.unescape(a or b or c) for name, a, b, c in ATTRIBUTE.findall(attributes)}
+        href = values.get("href", "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        words = html.unescape(TAG.sub("", inner)).strip()
+        labels = [values.get("download", ""), values.get("title", ""), words]
+        named = next((label for label in labels if extension_of(label.strip()) in EXTENSIONS), None)
+        url = urljoin(base_url, href)
+        if not url.startswith(("http://", "https://")):
+            continue
+        by_url = _url_extension(url) in EXTENSIONS
+        by_label = any(ATTACHMENT_LABEL.match(label) for label in labels) and _url_extension(url) not in PAGE_EXTENSIONS
+        if by_url or named or by_label:
+            found.setdefault(url, (named or words or values.get("title", "")).strip())
+    return list(found.items())
+
+
+def _url_extension(url: str) -> str:
+    """The extension of a URL's path, or of a file name in its query (download.jsp?filename=a.pdf)."""
+    extension = extension_of(url)
+    if extension:
+        return extension
+    query = url.split("?", 1)[1] if "?" in url else ""
+    return next((extension_of(value) for value in re.split(r"[&=]", query) if extension_of(value) in EXTENSIONS), "")

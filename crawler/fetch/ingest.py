@@ -18,7 +18,7 @@ import pickle
 import time
 
 from ..flow import file_fetched
-from ..items import FetchError, ListPageItem, RawPage
+from ..items import AttachmentFile, FetchError, ListPageItem, RawPage
 from ..sources import load_sources
 from ..store.crawl_state import frontier, known_urls, list_validators, record_list_page, record_run, upsert_sources
 from ..store.rows import now
@@ -101,7 +101,7 @@ def _file_batch(db, server, entries) -> dict:
             for outcome, number in file_fetched(db, item, cleaned).items():
                 counts[node][f"newsarchive/{outcome}"] += number
                 counts[node][f"newsarchive/source/{item.source}/{outcome}"] += number
-            if isinstance(item, RawPage):
+            if isinstance(item, (RawPage, AttachmentFile)):
                 filed_urls.append(item.url)
             if isinstance(item, ListPageItem) and item.new_urls:
                 found.append(item)

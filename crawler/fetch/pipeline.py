@@ -1,6 +1,6 @@
 """Scrapy adapter: pages go to the cleaning workers, then everything to the archive writer.
 
-The reactor only fetches: a page is cleaned in a worker process (flow.prepare, in a
+The reactor only fetches: a page is cleaned (an attachment read) in a worker process (flow.prepare, in a
 workers.WorkerPool) while the crawl goes on, and its result, like list reports and
 failures, is queued on the archive's batch writer (store/writer.py), which commits 64
 writes per transaction and at least every 2 seconds. Filing is flow.archive_fetched, the
@@ -18,8 +18,8 @@ from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from ..flow import crashed, file_fetched, list_record
-from ..items import ListPageItem, RawPage
+from ..flow import crashed, file_fetched, list_record, worker_job
+from ..items import ListPageItem
 from ..sources import load_sources
 from ..store.crawl_state import clear_frontier, record_list_page, upsert_sources
 from ..store.lock import ArchiveLocked, archive_lock
@@ -111,8 +111,9 @@ class ArchivePipeline:
             self._queue(failure, partial(file_fetched, item=failure))
 
     async def process_item(self, item):
-        if isinstance(item, RawPage) and item.status != 304:
-            cleaned = await self.pool.run(f"cleaning {item.url}", self.clean, item)
+        job = worker_job(item, self.clean)
+        if job is not None:  # a page to clean, a file to read
+            cleaned = await self.pool.run(*job, item)
             self._queue(item, partial(file_fetched, item=item, cleaned=cleaned))
         else:
             if isinstance(item, ListPageItem):

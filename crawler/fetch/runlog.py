@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 # Counted per source: what filing gave (a crawl never rewrites an article in place) and what
 # the pipeline saw of list pages and failures.
 COUNTS = tuple(outcome for outcome in Outcome if outcome is not Outcome.CHANGED) + ("undated", "gone", "blocked", "list_pages", "list_unchanged", "list_errors",
-                             "article_links", "new_links")
+                             "article_links", "new_links", "attachments", "attachment_errors")
 # One empty or undated page is a page; this many, and nothing else, is a broken template.
 SUDDEN = 2
 ARCHIVE_DAMAGED = "newsarchive/archive_damaged"  # stats key: why the archive must not be written to
@@ -162,6 +162,10 @@ def summary_line(run: dict, unwritten: int = 0) -> str:
             f"{run['errors']} errors")
     failing = [f"{name} ({'; '.join(counts['reasons'])})" for name, counts in per_source.items()
                if counts["status"] == "failing"]
+    files, bad_files = (sum(counts.get(key, 0) for counts in per_source.values())
+                        for key in ("attachments", "attachment_errors"))
+    if files or bad_files:  # a bad attachment is reported, and fails nothing: the article is kept
+        line += f", {files} attachments kept" + (f", {bad_files} attachment errors" if bad_files else "")
     line += f"; failing: {', '.join(failing)}" if failing else ""
     if unwritten:
         line += (f"; NOT DONE: {unwritten} pages could not be written to the archive (see the log: a full disk?); "

@@ -22,12 +22,12 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from ..clean.normalize import CHINA_TZ, canonical_url, is_mirror
-from ..items import FetchError, ListPageItem, RawPage
+from ..items import AttachmentFile, FetchError, ListPageItem, RawPage
 from .runlog import ARCHIVE_DAMAGED
 from ..sources import Source, load_sources
 from ..store.crawl_state import frontier, known_urls, leave_frontier, list_validators, refresh_targets
 from .connection import archive_of
-from .discovery import continuation_urls, feed_links, pager_urls, script_paths, start_url, whole_article_url
+from .discovery import attachment_links, continuation_urls, feed_links, pager_urls, script_paths, start_url, whole_article_url
 from .middlewares import Blocked, real_url
 from .frontier import forget_earlier_crawls
 from .stream import Mirror, connect
@@ -227,6 +227,7 @@ class NewsSpider(scrapy.Spider):
         page = _raw_page(response, source)
         if response.status == 304 or not isinstance(response, TextResponse) or response.meta.get("whole"):
             page.url = response.meta.get("article_url", response.url)
+            yield from self._attachment_requests(response, source, page.url)
             yield page
             return
         all_url = whole_article_url(response.text, response.url, get_base_url(response))
@@ -234,6 +235,7 @@ class NewsSpider(scrapy.Spider):
             meta = {"whole": True, "article_url": response.url, "found_as": response.meta.get("found_as")}
             yield self._request(all_url, source, self.parse_article, meta=meta)
             return
+        yield from self._attachment_requests(response, source, page.url)
         more = continuation_urls(response.text, response.url, get_base_url(response))
         if not more:
             yield page
@@ -245,12 +247,32 @@ class NewsSpider(scrapy.Spider):
         """A further page of a split article: fetch the next, or hand on the whole article."""
         first: RawPage = response.meta["first"]
         first.parts.append(_raw_page(response, source))
+        yield from self._attachment_requests(response, source, first.url)
         remaining = response.meta["remaining"]
         if remaining:
             meta = {"first": first, "remaining": remaining[1:], "found_as": response.meta.get("found_as")}
             yield self._request(remaining[0], source, self.parse_part, meta=meta)
         else:
             yield first
+
+    def parse_attachment(self, response: Response, source: str):
+        """A file an article page links: handed on as fetched (a worker reads it)."""
+        capture = capture_of(response)
+        headers = {name.lower(): value for name, value in capture["response_headers"]}
+        yield AttachmentFile(response.body, response.url, source, response.meta["page_url"], response.meta.get("label", ""), headers, capture)
+
+    def _attachment_requests(self, response: Response, source: str, page_url: str):
+        """The files (附件) an article page links that were not fetched before, fetched with
+        the host's politeness and their own size limit."""
+        if response.status == 304 or not isinstance(response, TextResponse):
+            return
+        limit = self.crawler.settings.getint("ATTACHMENT_MAXSIZE")
+        for url, label in attachment_links(response.text, get_base_url(response)):
+            if self._known(url):
+                continue
+            self.known.add(url)
+            meta = {"page_url": page_url, "label": label, "download_maxsize": limit, "download_warnsize": limit}
+            yield self._request(url, source, self.parse_attachment, page="attachment", meta=meta)
 
     def on_error(self, failure: Failure):
         request = failure.request

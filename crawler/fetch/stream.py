@@ -20,8 +20,8 @@ from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 
 from ..clean.normalize import CHINA_TZ
-from ..flow import crashed, list_record
-from ..items import ListPageItem, RawPage
+from ..flow import crashed, list_record, worker_job
+from ..items import ListPageItem
 from ..workers import WorkerPool, default_workers, named_function
 from .middlewares import redirect_loop
 from .nodes import node_name, node_redis, wake
@@ -109,8 +109,9 @@ class StreamPipeline:
         """A page is sent once cleaned; anything else at once, before the spider's next
         output is handled (a list page's report must reach the writer's frontier before
         its links are requested: a node killed with them in hand leaves them there)."""
-        if isinstance(item, RawPage) and item.status != 304:
-            self._send(item, await self.pool.run(f"cleaning {item.url}", self.clean, item))
+        job = worker_job(item, self.clean)
+        if job is not None:  # a page to clean, a file to read
+            self._send(item, await self.pool.run(*job, item))
             return item
         if isinstance(item, ListPageItem):
             self.list_records.append(list_record(item))

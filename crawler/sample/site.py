@@ -11,13 +11,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 import opencc
 import yaml
 
 from ..clean.normalize import to_simplified
+from .attachments import attachment_file
 
 HERE = Path(__file__).parent
 SEEDS_DIR = HERE / "seeds"  # the seed pages shipped with the package (in a checkout: a link to seeds/)
@@ -160,6 +161,8 @@ class SampleSite:
                 html = self.env.get_template(f"{site['family']}/article.html").render(
                     site=site, a=page_context, **context["extra"])
                 self._add(host, path, site, html)
+            for spec in article.get("attachments", []):
+                self._add_attachment(host, spot["path"].rsplit("/", 1)[0] + "/" + spec["file"], spec)
             item = {**context, "list_path": spot["path"], "mirror_path": None}
             if spot.get("unlisted"):  # reachable through the sitemap only
                 continue
@@ -261,6 +264,19 @@ class SampleSite:
         headers = {"Content-Type": site["header"], "ETag": '"%s"' % hashlib.sha1(body).hexdigest()[:16]}
         if site.get("last_modified"):
             headers["Last-Modified"] = site["last_modified"]
+        self.pages[host + path] = Page(200, headers, body)
+
+    def _add_attachment(self, host: str, path: str, spec: dict) -> None:
+        """A file linked from an article; named by Content-Disposition in GBK bytes or RFC 5987
+        when `disposition` says so (without one, the link's label names it)."""
+        body, content_type = attachment_file(spec)
+        headers = {"Content-Type": content_type, "ETag": '"%s"' % hashlib.sha1(body).hexdigest()[:16]}
+        name = spec["label"].split("：", 1)[-1]
+        name += "" if name.endswith("." + spec["kind"]) else "." + spec["kind"]
+        if spec.get("disposition") == "gbk":  # raw GBK bytes, as older Chinese servers send them
+            headers["Content-Disposition"] = 'attachment; filename="%s"' % name.encode("gbk").decode("latin-1")
+        elif spec.get("disposition") == "rfc5987":
+            headers["Content-Disposition"] = f"attachment; filename=\"{spec['file']}\"; filename*=UTF-8''{quote(name)}"
         self.pages[host + path] = Page(200, headers, body)
 
     def _add_broken(self, host: str, path: str, kind: str, target: str | None) -> None:

@@ -3,6 +3,8 @@
 A contentless FTS5 table of character bigrams (query.bigrams), rowid = articles.id: it
 keeps only the inverted index, not a second copy of the text (snippets come from
 articles.body). Being contentless, it forgets a row only when told the tokens it had.
+Attachments (their file name and text) have an index of the same kind, attachments_fts,
+rowid = attachments.id.
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ def ensure_index(db) -> None:
     fts = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()
     if fts is None or "content=''" not in fts[0]:
         rebuild_index(db)
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'attachments_fts'").fetchone():
+        with db.atomic():
+            db.execute("CREATE VIRTUAL TABLE attachments_fts USING fts5(name, text, content='', tokenize='unicode61')")
+            for attachment_id, name, text in db.execute("SELECT id, name, text FROM attachments"):
+                index_attachment(db, attachment_id, name, text)
 
 
 def rebuild_index(db) -> None:
@@ -35,6 +42,18 @@ def unindex_article(db, article_id: int, title: str | None, body: str | None) ->
     """Remove an article as it was indexed: with the title and body it had then."""
     db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
                [article_id, bigrams(title or ""), bigrams(body or "")])
+
+
+def index_attachment(db, attachment_id: int, name: str | None, text: str | None) -> None:
+    """Add a file's terms (bigrams of its name and text)."""
+    db.execute("INSERT INTO attachments_fts (rowid, name, text) VALUES (?, ?, ?)",
+               [attachment_id, bigrams(name or ""), bigrams(text or "")])
+
+
+def unindex_attachment(db, attachment_id: int, name: str | None, text: str | None) -> None:
+    """Remove a file as it was indexed."""
+    db.execute("INSERT INTO attachments_fts (attachments_fts, rowid, name, text) VALUES ('delete', ?, ?, ?)",
+               [attachment_id, bigrams(name or ""), bigrams(text or "")])
 
 
 def optimize_index(db) -> None:

@@ -52,6 +52,17 @@ TABLES = {  # in creation order: referenced tables first
          "method": str, "request_headers": str, "protocol": str, "response_headers": str, "peer_ip": str},
         "id",
     ),
+    # Files linked from articles (附件), once per content: clean/attachments.py reads them.
+    "attachments": (
+        {"id": int, "sha256": str, "name": str, "kind": str, "content_type": str, "size": int, "body": bytes,
+         "url": str, "fetched_at": str, "text": str, "text_status": str, "problem": str, "extractor_version": str},
+        "id",
+    ),
+    # Which page links which file: by the page's URL (article_urls.url gives its article).
+    "article_attachments": (
+        {"id": int, "page_url": str, "url": str, "attachment_id": int, "label": str, "first_seen": str},
+        "id",
+    ),
     "crawl_runs": (
         {"id": int, "started": str, "finished": str, "sources": str, "requests": int, "new_articles": int,
          "new_revisions": int, "errors": int, "status": str, "exit_code": int, "mode": str, "delays": str,
@@ -81,6 +92,7 @@ FOREIGN_KEYS = {
     "revisions": [("article_id", "articles", "id")],
     "pages": [("article_id", "articles", "id")],
     "cleaned_pages": [("page_id", "pages", "id")],
+    "article_attachments": [("attachment_id", "attachments", "id")],
 }
 INDEXES = {
     "articles": [["body_hash"], ["date"], ["source"], ["month"], ["cluster_id"]],
@@ -175,6 +187,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             db[name].create_index(columns, if_not_exists=True)
     db["article_urls"].create_index(["url"], unique=True, if_not_exists=True)
     db["pages"].create_index(["url", "sha256"], unique=True, if_not_exists=True)
+    db["attachments"].create_index(["sha256"], unique=True, if_not_exists=True)
+    db["article_attachments"].create_index(["page_url", "url"], unique=True, if_not_exists=True)
     ensure_index(db)
     for name, statements in DATA_MIGRATIONS.items():
         _migrate_once(db, name, statements)

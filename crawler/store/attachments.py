@@ -1,0 +1,63 @@
+"""Attachments: each file kept once per content (sha256), compressed, with its text; linked
+to every page that links it (`article_attachments`, by the page's URL, so a link filed
+before its article's page, or a page recleaned into another article, stays right)."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+
+from ..clean.attachments import AttachmentText
+from ..items import AttachmentFile
+from ..search.index import index_attachment, unindex_attachment
+from .rows import insert_row, now
+
+
+def store_attachment(db, file: AttachmentFile, name: str, read: AttachmentText, extractor_version: str) -> int:
+    """Keep a fetched file (once per content) with its name and text; its id."""
+    digest = hashlib.sha256(file.body).hexdigest()
+    existing = db.execute("SELECT id FROM attachments WHERE sha256 = ?", [digest]).fetchone()
+    if existing:
+        return existing[0]
+    attachment_id = insert_row(db, "attachments", {
+        "sha256": digest, "name": name, "kind": read.kind, "content_type": file.content_type, "size": len(file.body),
+        "body": zlib.compress(file.body, 6), "url": file.url, "fetched_at": (file.capture or {}).get("fetched_at", now()),
+        **_text_columns(read, extractor_version)})
+    index_attachment(db, attachment_id, name, read.text)
+    return attachment_id
+
+
+def link_attachment(db, page_url: str, url: str, attachment_id: int, label: str) -> None:
+    """Note that the page at `page_url` links the file at `url` (once per page and URL; a
+    file changed at the same URL is linked anew)."""
+    db.execute("INSERT INTO article_attachments (page_url, url, attachment_id, label, first_seen) VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT (page_url, url) DO UPDATE SET attachment_id = excluded.attachment_id",
+               [page_url, url, attachment_id, label, now()])
+
+
+def stale_attachments(db, extractor_version: str) -> list[int]:
+    """Files last read by another extractor version (reclean reads them again)."""
+    return [row[0] for row in db.execute(
+        "SELECT id FROM attachments WHERE extractor_version IS NOT ? ORDER BY id", [extractor_version])]
+
+
+def attachment_bytes(db, attachment_id: int) -> tuple[bytes, dict]:
+    """A stored file's bytes and its row (without the compressed body)."""
+    row = dict(db.execute("SELECT * FROM attachments WHERE id = ?", [attachment_id]).fetchone())
+    return zlib.decompress(row.pop("body")), row
+
+
+def update_attachment_text(db, attachment_id: int, row: dict, read: AttachmentText, extractor_version: str) -> bool:
+    """Store what reading a file again gave; whether its text changed."""
+    changed = (read.text, read.status, read.problem) != (row["text"], row["text_status"], row["problem"])
+    if changed:
+        unindex_attachment(db, attachment_id, row["name"], row["text"])
+        index_attachment(db, attachment_id, row["name"], read.text)
+    db.execute("UPDATE attachments SET kind = ?, text = ?, text_status = ?, problem = ?, extractor_version = ? "
+               "WHERE id = ?", [read.kind, *_text_columns(read, extractor_version).values(), attachment_id])
+    return changed
+
+
+def _text_columns(read: AttachmentText, extractor_version: str) -> dict:
+    return {"text": read.text, "text_status": read.status, "problem": read.problem,
+            "extractor_version": extractor_version}
