@@ -282,7 +282,7 @@ def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool)
     from tqdm import tqdm
 
     from .items import Outcome
-    from .reclean import UNREADABLE, UNWRITTEN
+    from .reclean import FILES_CHANGED, FILES_READ, UNREADABLE, UNWRITTEN
     from .reclean import reclean as run_reclean
     from .store.schema import open_archive
     from .workers import default_workers, named_function
@@ -299,6 +299,8 @@ def reclean(seeds_dir: str, db_path: str, workers: int | None, everything: bool)
     cleaned = sum(counts[outcome] for outcome in Outcome) - failed
     summary = (f"reclean: {cleaned} cleaned, {counts[Outcome.CHANGED]} changed, {counts[Outcome.UNCHANGED]} unchanged, "
                f"{added} newly filed, {failed} failed")
+    if counts[FILES_READ]:
+        summary += f"; {counts[FILES_READ]} attachments read again, {counts[FILES_CHANGED]} changed"
     if counts[UNWRITTEN] or counts[UNREADABLE]:
         click.echo(f"{summary}; NOT DONE: {counts[UNWRITTEN]} results could not be written to the archive, "
                    f"{counts[UNREADABLE]} seed files or folders could not be read (see the log; rerun reclean "

@@ -2,7 +2,7 @@
 
 Each stored page is read back and cleaned in a worker (store/pages.stored_page →
 flow.prepare), and filed by the archive's single writer through the same flow.file_page
-as a crawled page.
+as a crawled page. Stored attachments read by an older extractor are read again.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from pathlib import Path
 import sqlite_utils
 
 from .clean.article import cleaner_version
+from .clean.attachments import EXTRACTOR_VERSION, FAILED, AttachmentText, extension_of, read_attachment
 from .flow import Cleaned, crashed, file_page, prepare
 from .items import SEED_PREFIX, Outcome, RawPage
 from .search.index import optimize_index
 from .sources import load_sources
 from .store.crawl_state import record_error, upsert_sources
+from .store.attachments import attachment_bytes, stale_attachments, update_attachment_text
 from .store.pages import page_ref, store_page, stored_page
 from .store.schema import path_of
 from .store.writer import BatchWriter
@@ -97,9 +99,18 @@ def _reader(db_path: str) -> sqlite_utils.Database:
     return sqlite_utils.Database(sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True))
 
 
+def read_stored_attachment(db_path: str, attachment_id: int) -> AttachmentText:
+    """In a worker: read a stored file again (as clean_stored does pages)."""
+    body, row = attachment_bytes(_reader(db_path), attachment_id)
+    return read_attachment(body, extension_of(row["url"] or "") or extension_of(row["name"] or ""),
+                           row["content_type"])
+
+
 # Counted beside the outcomes: pages whose result could not be written (full disk, I/O
 # error) and seed files or folders that could not be read. Either makes the run fail.
 UNWRITTEN, UNREADABLE = "unwritten", "unreadable"
+# Attachments read again (their extractor changed) and those whose text changed.
+FILES_READ, FILES_CHANGED = "attachments_read", "attachments_changed"
 
 
 def reclean(db, seeds_dir: Path, workers: int = 0, everything: bool = False, bar=None,
@@ -117,9 +128,10 @@ def reclean(db, seeds_dir: Path, workers: int = 0, everything: bool = False, bar
     try:
         counts = asyncio.run(_reclean(db, work, pool, clean_page_at,
                                       bar.update if bar is not None else lambda count: None))
+        counts += asyncio.run(_reread(db, stale_attachments(db, EXTRACTOR_VERSION, everything), pool))
     finally:
         pool.close()
-    if set(counts) - {Outcome.UNCHANGED, Outcome.FAILED, Outcome.EMPTY, UNWRITTEN}:  # something was written
+    if set(counts) - {Outcome.UNCHANGED, Outcome.FAILED, Outcome.EMPTY, UNWRITTEN, FILES_READ}:  # something was written
         optimize_index(db)
     counts[UNREADABLE] = len(unreadable)
     return counts
@@ -147,4 +159,31 @@ async def _reclean(db, work, pool: WorkerPool, clean_page_at, progress) -> Count
         writer.add(write(page_id, article_id, cleaned))
     writer.flush()
     counts[UNWRITTEN] = writer.failures
+    return counts
+
+
+async def _reread(db, attachment_ids: list[int], pool: WorkerPool) -> Counter:
+    """Read stored attachments again and write what changed (their text and its index)."""
+    counts: Counter = Counter()
+    writer = BatchWriter(db)
+    read_at = partial(read_stored_attachment, path_of(db))
+
+    def write(attachment_id, read):
+        def into(db):
+            changed = update_attachment_text(db, attachment_id, read, EXTRACTOR_VERSION)
+
+            def count() -> None:
+                counts[FILES_READ] += 1
+                counts[FILES_CHANGED] += changed
+
+            return count
+        return into
+
+    jobs = pool.in_order(attachment_ids, lambda item: (f"reading attachment {item}", read_at, item))
+    async for attachment_id, read in jobs:
+        if isinstance(read, Cleaned):  # its worker died on it
+            read = AttachmentText("unknown", None, FAILED, read.error)
+        writer.add(write(attachment_id, read))
+    writer.flush()
+    counts[UNWRITTEN] += writer.failures
     return counts

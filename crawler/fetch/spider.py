@@ -44,6 +44,7 @@ class NewsSpider(scrapy.Spider):
     name = "news"
     node = False  # a crawl node of a distributed crawl (REDIS_URL set; from_crawler decides)
     joins_crawl = False  # a crawl node joining a crawl other nodes run (fetch/nodes.py decides)
+    attachment_maxsize = 50 * 1024 * 1024  # ATTACHMENT_MAXSIZE of the crawl's settings (from_crawler)
 
     @classmethod
     def update_settings(cls, settings) -> None:
@@ -67,6 +68,7 @@ class NewsSpider(scrapy.Spider):
         a backfill that finishes removes."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.node = bool(crawler.settings.get("REDIS_URL"))
+        spider.attachment_maxsize = crawler.settings.getint("ATTACHMENT_MAXSIZE", spider.attachment_maxsize)
         if spider.backfill and not crawler.settings.get("JOBDIR") and crawler.settings.get("ARCHIVE_DB"):
             named = sorted(name for name in (kwargs.get("source") or "").split(",") if name)
             jobdir = Path(crawler.settings["ARCHIVE_DB"]).parent / "jobs" / ("backfill-" + ("-".join(named) or "all"))
@@ -266,7 +268,7 @@ class NewsSpider(scrapy.Spider):
         the host's politeness and their own size limit."""
         if response.status == 304 or not isinstance(response, TextResponse):
             return
-        limit = self.crawler.settings.getint("ATTACHMENT_MAXSIZE")
+        limit = self.attachment_maxsize
         for url, label in attachment_links(response.text, get_base_url(response)):
             if self._known(url):
                 continue

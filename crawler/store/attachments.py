@@ -1,4 +1,5 @@
-"""Attachments: each file kept once per content (sha256), compressed, with its text; linked
+"""Attachments: each file kept once per content (sha256), compressed (attachment_files), with
+its text; linked
 to every page that links it (`article_attachments`, by the page's URL, so a link filed
 before its article's page, or a page recleaned into another article, stays right)."""
 
@@ -10,7 +11,7 @@ import zlib
 from ..clean.attachments import AttachmentText
 from ..items import AttachmentFile
 from ..search.index import index_attachment, unindex_attachment
-from .rows import insert_row, now
+from .rows import get_row, insert_row, now
 
 
 def store_attachment(db, file: AttachmentFile, name: str, read: AttachmentText, extractor_version: str) -> int:
@@ -21,8 +22,10 @@ def store_attachment(db, file: AttachmentFile, name: str, read: AttachmentText, 
         return existing[0]
     attachment_id = insert_row(db, "attachments", {
         "sha256": digest, "name": name, "kind": read.kind, "content_type": file.content_type, "size": len(file.body),
-        "body": zlib.compress(file.body, 6), "url": file.url, "fetched_at": (file.capture or {}).get("fetched_at", now()),
+        "url": file.url, "fetched_at": (file.capture or {}).get("fetched_at", now()),
         **_text_columns(read, extractor_version)})
+    db.execute("INSERT INTO attachment_files (attachment_id, body) VALUES (?, ?)",
+               [attachment_id, zlib.compress(file.body, 6)])
     index_attachment(db, attachment_id, name, read.text)
     return attachment_id
 
@@ -35,20 +38,22 @@ def link_attachment(db, page_url: str, url: str, attachment_id: int, label: str)
                [page_url, url, attachment_id, label, now()])
 
 
-def stale_attachments(db, extractor_version: str) -> list[int]:
-    """Files last read by another extractor version (reclean reads them again)."""
+def stale_attachments(db, extractor_version: str, everything: bool = False) -> list[int]:
+    """Files last read by another extractor version, or all (reclean reads them again)."""
     return [row[0] for row in db.execute(
-        "SELECT id FROM attachments WHERE extractor_version IS NOT ? ORDER BY id", [extractor_version])]
+        "SELECT id FROM attachments WHERE ? OR extractor_version IS NOT ? ORDER BY id", [everything, extractor_version])]
 
 
 def attachment_bytes(db, attachment_id: int) -> tuple[bytes, dict]:
-    """A stored file's bytes and its row (without the compressed body)."""
-    row = dict(db.execute("SELECT * FROM attachments WHERE id = ?", [attachment_id]).fetchone())
-    return zlib.decompress(row.pop("body")), row
+    """A stored file's bytes and its row."""
+    body = db.execute("SELECT body FROM attachment_files WHERE attachment_id = ?", [attachment_id]).fetchone()[0]
+    return zlib.decompress(body), get_row(db, "attachments", attachment_id)
 
 
-def update_attachment_text(db, attachment_id: int, row: dict, read: AttachmentText, extractor_version: str) -> bool:
+def update_attachment_text(db, attachment_id: int, read: AttachmentText, extractor_version: str) -> bool:
     """Store what reading a file again gave; whether its text changed."""
+    row = dict(zip(("name", "text", "text_status", "problem"), db.execute(
+        "SELECT name, text, text_status, problem FROM attachments WHERE id = ?", [attachment_id]).fetchone()))
     changed = (read.text, read.status, read.problem) != (row["text"], row["text_status"], row["problem"])
     if changed:
         unindex_attachment(db, attachment_id, row["name"], row["text"])

@@ -53,11 +53,14 @@ TABLES = {  # in creation order: referenced tables first
         "id",
     ),
     # Files linked from articles (附件), once per content: clean/attachments.py reads them.
+    # Their compressed bytes are a table of their own, so listing attachments (a Datasette
+    # table page of 100 rows) never reads up to 50 MB a row.
     "attachments": (
-        {"id": int, "sha256": str, "name": str, "kind": str, "content_type": str, "size": int, "body": bytes,
+        {"id": int, "sha256": str, "name": str, "kind": str, "content_type": str, "size": int,
          "url": str, "fetched_at": str, "text": str, "text_status": str, "problem": str, "extractor_version": str},
         "id",
     ),
+    "attachment_files": ({"attachment_id": int, "body": bytes}, "attachment_id"),
     # Which page links which file: by the page's URL (article_urls.url gives its article).
     "article_attachments": (
         {"id": int, "page_url": str, "url": str, "attachment_id": int, "label": str, "first_seen": str},
@@ -93,6 +96,7 @@ FOREIGN_KEYS = {
     "pages": [("article_id", "articles", "id")],
     "cleaned_pages": [("page_id", "pages", "id")],
     "article_attachments": [("attachment_id", "attachments", "id")],
+    "attachment_files": [("attachment_id", "attachments", "id")],
 }
 INDEXES = {
     "articles": [["body_hash"], ["date"], ["source"], ["month"], ["cluster_id"]],

@@ -1,5 +1,5 @@
-"""Datasette plugin: what an article page shows beside its row (URLs, revisions, reprints,
-the other copies of the story and how this one differs from the original), and a robots.txt
+"""Datasette plugin: what an article page shows beside its row (attachments, URLs, revisions,
+reprints, the other copies of the story and how this one differs from the original), and a robots.txt
 that keeps crawlers out of the archive."""
 
 import difflib
@@ -53,9 +53,25 @@ def extra_template_vars(template, database, table, request, datasette):
             [article_id])).rows
         hosts = sorted({url["url"].split("/")[2] for url in urls if url["url"].startswith("http")})
         return {"article_urls": urls, "article_revisions": revisions, "reprint_sites": hosts,
-                **await copies(db, article_id)}
+                "attachments": await attachments(db, article_id), **await copies(db, article_id)}
 
     return related
+
+
+# The files an article's pages link (a reprint's page may link the same ones), each once.
+ARTICLE_ATTACHMENTS = """
+SELECT at.id, at.name, at.kind, at.size, at.text_status, at.problem, substr(at.text, 1, :shown) AS text,
+       length(at.text) AS text_length, min(aa.url) AS url
+FROM article_urls u JOIN article_attachments aa ON aa.page_url = u.url JOIN attachments at ON at.id = aa.attachment_id
+WHERE u.article_id = :article_id GROUP BY at.id ORDER BY min(aa.id)
+"""
+SHOWN_CHARS = 3000  # of an attachment's text on the article page (the download has all of the file)
+
+
+async def attachments(db, article_id) -> list:
+    if not await db.table_exists("article_attachments"):  # an archive no crawl of this version opened
+        return []
+    return (await db.execute(ARTICLE_ATTACHMENTS, {"article_id": article_id, "shown": SHOWN_CHARS})).rows
 
 
 async def copies(db, article_id) -> dict:

@@ -24,7 +24,7 @@ def prepare_connection(conn):
     conn.create_function("zh_snippet", 2, snippet)
 
 
-SEARCH_INDEXES = {"articles": "articles_fts"}
+SEARCH_INDEXES = {"articles": "articles_fts", "attachments": "attachments_fts"}
 MATCHES = "select rowid from {fts} where {fts} match zh_query(:search)"
 DENSE_SHARE = 20  # a query is dense when 1 article in 20 or more contains it
 
