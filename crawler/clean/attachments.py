@@ -187,11 +187,12 @@ def attachment_name(url: str, label: str | None = None, content_disposition: str
                     kind: str | None = None) -> str:
     """The file's real name: the server's Content-Disposition (RFC 5987 `filename*`, or a
     `filename` in UTF-8, GBK or percent-encoded), else the link's label when it names a
-    file, else the URL's last segment; given the extension of its kind when it has none."""
+    file, else the URL's last segment; given the extension of its kind when it has none of
+    a file's."""
     name = _disposition_name(content_disposition) or _label_name(label) or unquote(
         PurePosixPath(urlsplit(url).path).name)
     name = re.sub(r"[\\/\x00-\x1f]+", "_", name).strip() or "attachment"
-    if kind and kind in EXTENSIONS and not extension_of(name):
+    if kind in EXTENSIONS and extension_of(name) not in EXTENSIONS:  # 2023名单, download.jsp
         name += f".{kind}"
     return name
 

@@ -133,7 +133,8 @@ def attachment_links(text: str, base_url: str) -> list[tuple[str, str]]:
 def _url_extension(url: str) -> str:
     """The extension of a URL's path, or of a file name in its query (download.jsp?filename=a.pdf)."""
     extension = extension_of(url)
-    if extension:
-        return extension
     query = url.split("?", 1)[1] if "?" in url else ""
-    return next((extension_of(value) for value in re.split(r"[&=]", query) if extension_of(value) in EXTENSIONS), "")
+    if extension in EXTENSIONS or not query:
+        return extension
+    return next((extension_of(value) for value in re.split(r"[&=]", query) if extension_of(value) in EXTENSIONS),
+                extension)
