@@ -409,11 +409,12 @@ def dedupe(db_path: str, rebuild: bool, workers: int | None) -> None:
 @click.option("--cdx", "cdx_path", type=click.Path(dir_okay=False),
               help="Also write the export's CDXJ index (sorted, as pywb and other replay tools read it).")
 @click.option("--since", help="Only pages fetched on or after this date (YYYY-MM-DD, China time).")
-@click.option("--source", "source_names", multiple=True, help="Only pages of this source (repeatable).")
+@click.option("--source", "source_names", multiple=True, help="Only pages (and attachments) of this source (repeatable).")
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="Archive database. [env: NEWSARCHIVE_DB]")
 def export(warc_path: str, cdx_path: str | None, since: str | None, source_names: tuple[str, ...], db_path: str) -> None:
-    """Write the archive's fetched pages as WARC/1.1 request and response records (pages
-    stored before full capture as reconstructed responses), for replay tools such as pywb."""
+    """Write the archive's fetched pages and attachments as WARC/1.1 request and response
+    records (pages stored before full capture as reconstructed responses), for replay tools
+    such as pywb."""
     from tqdm import tqdm
 
     from cdxj_indexer.main import write_cdx_index
@@ -443,8 +444,8 @@ def export(warc_path: str, cdx_path: str | None, since: str | None, source_names
     finally:
         db.close()
     index = f", index {cdx_path}" if cdx_path else ""
-    click.echo(f"export: {counts['pages']} pages ({counts['reconstructed']} reconstructed from before full capture) "
-               f"to {target} ({target.stat().st_size / 1e6:.1f} MB){index}")
+    click.echo(f"export: {counts['pages']} pages and {counts['attachments']} attachments "
+               f"({counts['reconstructed']} reconstructed from before full capture) to {target} ({target.stat().st_size / 1e6:.1f} MB){index}")
 
 
 def _counted(items, bar):

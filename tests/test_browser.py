@@ -89,6 +89,32 @@ def test_article_page(site, browser):
     shot(browser, "article")
 
 
+def test_an_article_with_attachments(site, browser):
+    """The sample notice: its four files listed with download links, the PDF's text on the
+    page, the truncated one's reason; a link downloads the stored file."""
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+
+    base, db_path = site
+    article_id = sqlite3.connect(db_path).execute(
+        "SELECT article_id FROM article_urls WHERE url = 'https://swt.jl.gov.cn/tzgg/202311/t20231102_8832150.html'"
+    ).fetchone()[0]
+    browser.get(f"{base}/news/articles/{article_id}")
+    links = browser.find_elements(By.CSS_SELECTOR, "ul.attachments a.download")
+    assert sorted(link.text for link in links) == ["2023年度参评开发区名单.xlsx", "开发区考核评价数据填报表.docx",
+                                                  "附件1：吉林省开发区综合发展水平考核评价办法.pdf", "附件4：考核评价指标解释.pdf"]
+    pdf = next(link for link in links if link.text.startswith("附件1"))
+    item = pdf.find_element(By.XPATH, "./ancestor::li")
+    item.find_element(By.TAG_NAME, "summary").click()
+    assert "第一条 为推动全省开发区高质量发展" in item.find_element(By.CSS_SELECTOR, "pre.attachment-text").text
+    assert "无法读取: truncated PDF" in browser.find_element(By.CSS_SELECTOR, "ul.attachments").text
+    with urllib.request.urlopen(pdf.get_attribute("href"), timeout=30) as response:
+        assert response.read().startswith(b"%PDF-") and response.headers["Content-Type"] == "application/pdf"
+    browser.execute_script("arguments[0].scrollIntoView()", browser.find_element(By.CSS_SELECTOR, "article h1"))
+    shot(browser, "attachments")
+
+
 def test_the_reading_list(site, browser):
     """The articles table reads as a list: title (to the article page), 来源, site, date in
     Chinese form; rows under 200 px, the table inside a 1400 px window, facets kept."""

@@ -72,6 +72,8 @@ def rows(db_path) -> dict:
         "pages": db.execute("SELECT count(*), count(DISTINCT url) FROM pages").fetchone(),
         "errors": sorted(db.execute("SELECT url, stage FROM errors WHERE error NOT LIKE 'redirect loop%'").fetchall()),
         "list_pages": db.execute("SELECT count(*) FROM list_pages").fetchone(),
+        "attachments": sorted(db.execute("SELECT sha256, name, text_status, text FROM attachments").fetchall()),
+        "attachment_links": set(db.execute("SELECT page_url, url, label FROM article_attachments").fetchall()),
     }
 
 

@@ -25,15 +25,23 @@ def records(path) -> list:
 
 
 def web_pages(db_path, where: str = "1") -> dict[str, str]:
+    """URL → sha256 of the pages fetched from the web and of the attachments (附件) fetched with them."""
     db = sqlite3.connect(db_path)
-    return dict(db.execute(f"SELECT url, sha256 FROM pages WHERE url LIKE 'http%' AND {where}").fetchall())
+    return dict(db.execute(f"SELECT url, sha256 FROM pages WHERE url LIKE 'http%' AND {where} "
+                           f"UNION ALL SELECT url, sha256 FROM attachments WHERE {where}").fetchall())
+
+
+def attachments(db_path) -> int:
+    return sqlite3.connect(db_path).execute("SELECT count(*) FROM attachments").fetchone()[0]
 
 
 def test_every_page_once_with_its_bytes_and_its_request(crawled, tmp_path):
     warc = tmp_path / "news.warc.gz"
     result = run_cli("export", "--warc", str(warc), "--db", str(crawled))
     pages = web_pages(crawled)
-    assert result.stdout.startswith(f"export: {len(pages)} pages (0 reconstructed")
+    files = attachments(crawled)
+    assert files == 4  # the sample notice's
+    assert result.stdout.startswith(f"export: {len(pages) - files} pages and {files} attachments (0 reconstructed")
     check = subprocess.run([str(NEWSARCHIVE.with_name("warcio")), "check", "-v", str(warc)], capture_output=True,
                            text=True)
     assert check.returncode == 0 and "digest pass" in check.stdout, check.stdout[-2000:]
@@ -89,11 +97,16 @@ def test_pages_from_before_full_capture_are_rebuilt_and_say_so(archive_copy, tmp
     warc = tmp_path / "old.warc.gz"
     result = run_cli("export", "--warc", str(warc), "--db", str(archive_copy))
     pages = web_pages(archive_copy)
-    assert f"{len(pages)} pages ({len(pages)} reconstructed" in result.stdout
+    files = attachments(archive_copy)
+    assert f"{len(pages) - files} pages and {files} attachments ({len(pages) - files} reconstructed" in result.stdout
     found = records(warc)
-    assert not [head for head, _, _ in found if head.get_header("WARC-Type") == "request"]
+    requests = [head.get_header("WARC-Target-URI") for head, _, _ in found if head.get_header("WARC-Type") == "request"]
+    assert len(requests) == files and all(url.endswith((".pdf", ".docx", ".xlsx")) for url in requests)
     for head, http, body in found[1:]:
-        assert head.get_header("WARC-Newsarchive-Capture") == "reconstructed"
+        if head.get_header("WARC-Type") == "request":
+            continue
+        captured = head.get_header("WARC-Target-URI") in requests  # an attachment, fetched with full capture
+        assert head.get_header("WARC-Newsarchive-Capture") == (None if captured else "reconstructed")
         assert hashlib.sha256(body).hexdigest() == pages[head.get_header("WARC-Target-URI")]
         assert http.get_header("Content-Type")
 

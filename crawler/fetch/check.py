@@ -88,6 +88,10 @@ class CheckSpider(NewsSpider):
         if self.report.articles:
             yield self._request(self.report.articles[0], source, self.parse_article)
 
+    def _attachment_requests(self, response: Response, source: str, page_url: str):
+        """A check fetches no attachments: they can be large, and say nothing of the profile."""
+        return iter(())
+
     def item_scraped(self, item, response, spider) -> None:
         if isinstance(item, RawPage):
             self.report.article_url = item.url

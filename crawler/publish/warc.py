@@ -7,6 +7,7 @@ crawl keeps bodies decoded (Scrapy undoes gzip/deflate and drops Content-Encodin
 Content-Length is rewritten to the stored body's. Pages stored before full capture have no
 request or full headers: they become `response` records rebuilt from what was kept
 (status, Content-Type, ETag, Last-Modified), marked `WARC-Newsarchive-Capture: reconstructed`.
+Attachments (附件) follow the pages, as the responses they were.
 """
 
 from __future__ import annotations
@@ -27,18 +28,31 @@ RECONSTRUCTED = "WARC-Newsarchive-Capture"
 DROPPED = {"content-length", "transfer-encoding", "content-encoding"}  # not true of the stored body
 
 
+# What is exported: the pages, then the attachments (their bytes in attachment_files).
+EXPORTED = ("SELECT * FROM pages WHERE {where} ORDER BY fetched_at, id",
+            "SELECT a.*, f.body, 'attachment' AS attachment FROM attachments a "
+            "JOIN attachment_files f ON f.attachment_id = a.id WHERE {where} ORDER BY a.fetched_at, a.id")
+
+
 def pages_to_export(db, since: str | None = None, sources: tuple[str, ...] = ()) -> Iterator[dict]:
-    """Stored pages fetched from the web, oldest first, one row at a time."""
+    """Stored pages and attachments fetched from the web, oldest first, one row at a time."""
     where, params = _selection(since, sources)
-    cursor = db.execute(f"SELECT * FROM pages WHERE {where} ORDER BY fetched_at, id", params)
-    names = [column[0] for column in cursor.description]
-    for row in cursor:
-        yield dict(zip(names, row))
+    for query in EXPORTED[:1 + _has_attachments(db)]:
+        cursor = db.execute(query.format(where=where), params)
+        names = [column[0] for column in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row))
 
 
 def count_pages(db, since: str | None = None, sources: tuple[str, ...] = ()) -> int:
     where, params = _selection(since, sources)
-    return db.execute(f"SELECT count(*) FROM pages WHERE {where}", params).fetchone()[0]
+    tables = ("pages", "attachments")[:1 + _has_attachments(db)]
+    return sum(db.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0] for table in tables)
+
+
+def _has_attachments(db) -> bool:
+    """An archive written before attachments has no such tables (the export only reads)."""
+    return bool(db.execute("SELECT 1 FROM sqlite_master WHERE name = 'attachment_files'").fetchone())
 
 
 def _selection(since: str | None, sources: tuple[str, ...]) -> tuple[str, list]:
@@ -58,11 +72,11 @@ def write_warc(stream, pages, filename: str) -> dict:
     writer.write_record(writer.create_warcinfo_record(filename, {
         "software": f"newsarchive {version('newsarchive')} (warcio {version('warcio')})", "format": "WARC File Format 1.1",
         "description": "pages of a newsarchive archive: bodies as the crawl kept them (decoded)"}))
-    counts = {"pages": 0, "reconstructed": 0}
+    counts = {"pages": 0, "attachments": 0, "reconstructed": 0}
     for page in pages:
         for record in _records(writer, page):
             writer.write_record(record)
-        counts["pages"] += 1
+        counts["attachments" if page.get("attachment") else "pages"] += 1
         counts["reconstructed"] += page.get("response_headers") is None
     return counts
 
@@ -98,7 +112,8 @@ def _records(writer, page: dict) -> list:
 
 def _kept_headers(page: dict) -> list[tuple[str, str]]:
     """What an archive from before full capture kept of the response headers."""
-    kept = (("Content-Type", page["content_type"]), ("ETag", page["etag"]), ("Last-Modified", page["last_modified"]))
+    kept = (("Content-Type", page["content_type"]), ("ETag", page.get("etag")),
+            ("Last-Modified", page.get("last_modified")))
     return [(name, value) for name, value in kept if value]
 
 

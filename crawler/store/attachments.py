@@ -11,6 +11,7 @@ import zlib
 from ..clean.attachments import AttachmentText
 from ..items import AttachmentFile
 from ..search.index import index_attachment, unindex_attachment
+from .pages import capture_columns
 from .rows import get_row, insert_row, now
 
 
@@ -22,7 +23,7 @@ def store_attachment(db, file: AttachmentFile, name: str, read: AttachmentText, 
         return existing[0]
     attachment_id = insert_row(db, "attachments", {
         "sha256": digest, "name": name, "kind": read.kind, "content_type": file.content_type, "size": len(file.body),
-        "url": file.url, "fetched_at": (file.capture or {}).get("fetched_at", now()),
+        "url": file.url, "source": file.source, "status": 200, "fetched_at": now(), **capture_columns(file.capture),
         **_text_columns(read, extractor_version)})
     db.execute("INSERT INTO attachment_files (attachment_id, body) VALUES (?, ?)",
                [attachment_id, zlib.compress(file.body, 6)])

@@ -31,7 +31,7 @@ def store_page(db, page: RawPage, canonical_url: str, refresh: bool = True,
     record = {"url": page.url, "canonical_url": canonical_url, "source": page.source, "fetched_at": now(),
               "status": page.status, "etag": page.headers.get("etag"),
               "last_modified": page.headers.get("last-modified"), "content_type": page.content_type,
-              "part_of": part_of, "part": part, **_capture_columns(page.capture)}
+              "part_of": part_of, "part": part, **capture_columns(page.capture)}
     if existing:
         if refresh:
             update_row(db, "pages", existing[0], record)
@@ -40,8 +40,9 @@ def store_page(db, page: RawPage, canonical_url: str, refresh: bool = True,
                                     "size": len(page.body)})
 
 
-def _capture_columns(capture: dict | None) -> dict:
-    """The capture's columns; fetched_at is the fetch's own time when the crawl gave it."""
+def capture_columns(capture: dict | None) -> dict:
+    """A fetch's capture (RawPage.capture) as columns; fetched_at is the fetch's own time
+    when the crawl gave it."""
     if not capture:
         return {}
     return {"fetched_at": capture["fetched_at"], "method": capture["method"], "protocol": capture["protocol"],

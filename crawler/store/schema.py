@@ -57,7 +57,10 @@ TABLES = {  # in creation order: referenced tables first
     # table page of 100 rows) never reads up to 50 MB a row.
     "attachments": (
         {"id": int, "sha256": str, "name": str, "kind": str, "content_type": str, "size": int,
-         "url": str, "fetched_at": str, "text": str, "text_status": str, "problem": str, "extractor_version": str},
+         "url": str, "fetched_at": str, "text": str, "text_status": str, "problem": str, "extractor_version": str,
+         # the exchange of its first fetch, as pages keep it (for the WARC export)
+         "source": str, "status": int, "method": str, "request_headers": str, "protocol": str,
+         "response_headers": str, "peer_ip": str},
         "id",
     ),
     "attachment_files": ({"attachment_id": int, "body": bytes}, "attachment_id"),
