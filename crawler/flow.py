@@ -150,7 +150,7 @@ def file_attachment(db, file: AttachmentFile, cleaned: Cleaned) -> dict:
             return {"attachment_errors": 1}
         attachment_id = store_attachment(db, file, cleaned.name or attachment_name(file.url, file.label),
                                          read, EXTRACTOR_VERSION)
-        link_attachment(db, file.page_url, file.url, attachment_id, file.label)
+        link_attachment(db, file, attachment_id)
         if read.status != FAILED:
             return {"attachments": 1}
         logger.error("attachment %s of %s: %s", file.url, file.page_url, read.problem)

@@ -46,13 +46,14 @@ class RawPage:
 @dataclass
 class AttachmentFile:
     """A file an article page links (附件), as fetched: it belongs to the page at `page_url`,
-    where its link read `label`."""
+    where its link read `label` and came `position`th among its files."""
 
     body: bytes = field(metadata={"serializer": lambda body: base64.b64encode(body).decode("ascii")})
     url: str
     source: str
     page_url: str
     label: str = ""
+    position: int = 0
     headers: dict = field(default_factory=dict)  # response headers, names lowercase
     capture: dict | None = None  # as RawPage.capture
 

@@ -179,8 +179,9 @@ def test_files_are_kept_once_with_their_names_text_and_bytes(notice_archive):
     for name, row in kept.items():
         original = (served.get(FOLDER + name) or BAD_FILES[name][1]).body
         assert zlib_decompress(row["body"]) == original and row["size"] == len(original)
-    links = rows(db_path, "SELECT page_url, label FROM article_attachments ORDER BY id")
-    assert len(links) == 6 and {link["page_url"] for link in links} == {NOTICE}
+    links = rows(db_path, "SELECT page_url, label FROM article_attachments ORDER BY position")
+    assert [link["label"][:3] for link in links] == ["附件1", "附件2", "附件3", "附件4", "附件5", "附件6"]
+    assert {link["page_url"] for link in links} == {NOTICE}
 
 
 def zlib_decompress(body: bytes) -> bytes:

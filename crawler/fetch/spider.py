@@ -261,7 +261,8 @@ class NewsSpider(scrapy.Spider):
         """A file an article page links: handed on as fetched (a worker reads it)."""
         capture = capture_of(response)
         headers = {name.lower(): value for name, value in capture["response_headers"]}
-        yield AttachmentFile(response.body, response.url, source, response.meta["page_url"], response.meta.get("label", ""), headers, capture)
+        yield AttachmentFile(response.body, response.url, source, response.meta["page_url"], response.meta["label"],
+                             response.meta["position"], headers, capture)
 
     def _attachment_requests(self, response: Response, source: str, page_url: str):
         """The files (附件) an article page links that were not fetched before, fetched with
@@ -269,11 +270,12 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304 or not isinstance(response, TextResponse):
             return
         limit = self.attachment_maxsize
-        for url, label in attachment_links(response.text, get_base_url(response)):
+        for position, (url, label) in enumerate(attachment_links(response.text, get_base_url(response)), 1):
             if self._known(url):
                 continue
             self.known.add(url)
-            meta = {"page_url": page_url, "label": label, "download_maxsize": limit, "download_warnsize": limit}
+            meta = {"page_url": page_url, "label": label, "position": position, "download_maxsize": limit,
+                    "download_warnsize": limit}
             yield self._request(url, source, self.parse_attachment, page="attachment", meta=meta)
 
     def on_error(self, failure: Failure):

@@ -31,12 +31,12 @@ def store_attachment(db, file: AttachmentFile, name: str, read: AttachmentText, 
     return attachment_id
 
 
-def link_attachment(db, page_url: str, url: str, attachment_id: int, label: str) -> None:
-    """Note that the page at `page_url` links the file at `url` (once per page and URL; a
-    file changed at the same URL is linked anew)."""
-    db.execute("INSERT INTO article_attachments (page_url, url, attachment_id, label, first_seen) VALUES (?, ?, ?, ?, ?) "
-               "ON CONFLICT (page_url, url) DO UPDATE SET attachment_id = excluded.attachment_id",
-               [page_url, url, attachment_id, label, now()])
+def link_attachment(db, file: AttachmentFile, attachment_id: int) -> None:
+    """Note that the file's page links it (once per page and URL; a file changed at the
+    same URL is linked anew)."""
+    db.execute("INSERT INTO article_attachments (page_url, url, attachment_id, label, position, first_seen) "
+               "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (page_url, url) DO UPDATE SET attachment_id = excluded.attachment_id",
+               [file.page_url, file.url, attachment_id, file.label, file.position, now()])
 
 
 def stale_attachments(db, extractor_version: str, everything: bool = False) -> list[int]:

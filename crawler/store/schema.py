@@ -64,9 +64,11 @@ TABLES = {  # in creation order: referenced tables first
         "id",
     ),
     "attachment_files": ({"attachment_id": int, "body": bytes}, "attachment_id"),
-    # Which page links which file: by the page's URL (article_urls.url gives its article).
+    # Which page links which file: by the page's URL (article_urls.url gives its article),
+    # with the link's label and place among the page's files.
     "article_attachments": (
-        {"id": int, "page_url": str, "url": str, "attachment_id": int, "label": str, "first_seen": str},
+        {"id": int, "page_url": str, "url": str, "attachment_id": int, "label": str, "position": int,
+         "first_seen": str},
         "id",
     ),
     "crawl_runs": (

@@ -63,7 +63,7 @@ ARTICLE_ATTACHMENTS = """
 SELECT at.id, at.name, at.kind, at.size, at.text_status, at.problem, substr(at.text, 1, :shown) AS text,
        length(at.text) AS text_length, min(aa.url) AS url
 FROM article_urls u JOIN article_attachments aa ON aa.page_url = u.url JOIN attachments at ON at.id = aa.attachment_id
-WHERE u.article_id = :article_id GROUP BY at.id ORDER BY min(aa.id)
+WHERE u.article_id = :article_id GROUP BY at.id ORDER BY min(aa.position), at.name
 """
 SHOWN_CHARS = 3000  # of an attachment's text on the article page (the download has all of the file)
 
