@@ -88,12 +88,14 @@ def test_attachment_links_of_an_article_page():
     <p class="insertfileTag"><a appendix="true" download="附件1：名单.xlsx" href="./P020.xlsx" title="附件1：名单.xlsx">附件1：名单.xlsx</a></p>
     <p><a href="/module/download/downfile.jsp?classid=0&amp;filename=2306.pdf">申请表</a></p>
     <p><a href="/attach/0/5">附件2：报名表</a> <a href="./t20231101_1.html">附件3：上一期通知</a></p>
+    <p>附件：<span>4.</span><a href="/attach/0/6">参评名单</a></p> <p>相关链接：<a href="/attach/0/7">其他</a></p>
     <script>var hasFJ='<a href="/fj/P03.wps">评审意见.wps</a>';</script>
     <a href="./t20231103_2.html">下一篇</a> <a href="javascript:window.print()">附件打印</a>"""
     assert attachment_links(page, "https://swt.jl.gov.cn/tzgg/202311/t20231102_8832150.html") == [
         ("https://swt.jl.gov.cn/tzgg/202311/P020.xlsx", "附件1：名单.xlsx"),
         ("https://swt.jl.gov.cn/module/download/downfile.jsp?classid=0&filename=2306.pdf", "申请表"),
         ("https://swt.jl.gov.cn/attach/0/5", "附件2：报名表"),
+        ("https://swt.jl.gov.cn/attach/0/6", "参评名单"),
         ("https://swt.jl.gov.cn/fj/P03.wps", "评审意见.wps"),
     ]
 

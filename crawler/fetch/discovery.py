@@ -35,6 +35,8 @@ ATTRIBUTE = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""
 TAG = re.compile(r"<[^>]*>")
 # A link labelled 附件 (附件1：…, 附件下载) is an attachment whatever its URL (download.jsp?id=…).
 ATTACHMENT_LABEL = re.compile(r"^\s*(?:相关)?附件")
+# …or that follows the label: 附件：<a>…</a>, 附件1 <a>…</a>, 附件：1.<a>…</a>
+LABEL_BEFORE = re.compile(r"附件[\s\d一二三四五六七八九十:：、.．]*$")
 PAGE_EXTENSIONS = ("html", "htm", "shtml", "jhtml", "xhtml")
 PAGEDATA = re.compile(r"""\bpagedata\s*=\s*(?P<quote>["'])(?P<value>.*?)(?P=quote)""", re.I | re.S)
 
@@ -109,10 +111,12 @@ def continuation_urls(text: str, url: str, base_url: str | None = None) -> list[
 def attachment_links(text: str, base_url: str) -> list[tuple[str, str]]:
     """(URL, label) of each file an article page links (附件): a link whose URL, `download`
     or `title` attribute or text ends in an attachment extension, or whose label begins
-    with 附件 and that leads to no page; the label is the link's file name if it gives one,
-    else its text. Found with a regular expression, like every link of an article page."""
+    with 附件 or follows one (附件：<a>…</a>), and that leads to no page; the label is the
+    link's file name if it gives one, else its text. Found with regular expressions, like
+    every link of an article page."""
     found: dict[str, str] = {}
-    for attributes, inner in ANCHOR.findall(text):
+    for anchor in ANCHOR.finditer(text):
+        attributes, inner = anchor.groups()
         values = {name.lower(): html.unescape(a or b or c) for name, a, b, c in ATTRIBUTE.findall(attributes)}
         href = values.get("href", "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
@@ -124,7 +128,9 @@ def attachment_links(text: str, base_url: str) -> list[tuple[str, str]]:
         if not url.startswith(("http://", "https://")):
             continue
         by_url = _url_extension(url) in EXTENSIONS
-        by_label = any(ATTACHMENT_LABEL.match(label) for label in labels) and _url_extension(url) not in PAGE_EXTENSIONS
+        labelled = any(ATTACHMENT_LABEL.match(label) for label in labels) or LABEL_BEFORE.search(
+            html.unescape(TAG.sub("", text[max(0, anchor.start() - 80):anchor.start()])))
+        by_label = labelled and _url_extension(url) not in PAGE_EXTENSIONS
         if by_url or named or by_label:
             found.setdefault(url, (named or words or values.get("title", "")).strip())
     return list(found.items())
