@@ -72,6 +72,11 @@ def _announce_planted_faults(site: SampleSite, sources: list[str]) -> None:
     if hosts:
         logger.warning("the sample sites plant %d broken links on %s (a dead link, a redirect loop, a binary and a "
                        "malformed page): the errors about them below are expected", len(BROKEN_PATHS), ", ".join(hosts))
+    crawled = {host for name, source in load_sources().items() if name in sources for host in source.hosts}
+    files = [file for file in site.broken_files if file.split("/", 1)[0] in crawled]
+    if files:
+        logger.warning("the sample sites serve %d broken attachment(s) (%s, a truncated PDF): the error about it below "
+                       "is expected", len(files), ", ".join(files))
 
 
 def _run(settings: Settings, sources: list[str], options: dict, log_level: str) -> tuple[int, str]:

@@ -118,6 +118,7 @@ class SampleSite:
         self.edits = edits or {}
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
         self.pages: dict[str, Page] = {}
+        self.broken_files: list[str] = []  # 'host/path' of the attachments served spoilt (`broken:`)
         for key, site in self.sites.items():
             if site.get("sitemap_of"):
                 self._sitemaps(site, self.sites[site["sitemap_of"]], site["sitemap_of"])
@@ -270,6 +271,8 @@ class SampleSite:
         """A file linked from an article; named by Content-Disposition in GBK bytes or RFC 5987
         when `disposition` says so (without one, the link's label names it)."""
         body, content_type = attachment_file(spec)
+        if spec.get("broken"):
+            self.broken_files.append(host + path)
         headers = {"Content-Type": content_type, "ETag": '"%s"' % hashlib.sha1(body).hexdigest()[:16]}
         name = spec["label"].split("：", 1)[-1]
         name += "" if name.endswith("." + spec["kind"]) else "." + spec["kind"]
