@@ -315,3 +315,23 @@ def test_an_unreachable_redis_is_one_line_and_exit_1(tmp_path, command):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "NOT DONE: the Redis at redis://127.0.0.1:" in result.stderr and not (tmp_path / "news.db").exists()
+
+
+def test_a_batch_delivered_again_after_its_commit_is_not_filed_twice(redis_url, fresh_db):
+    """A writer killed between its commit and its acknowledgement: the next writer gets the
+    same entries again, and finds them filed (an errors row, a run row are not doubled)."""
+    from crawler.fetch.ingest import GROUP, _ensure_group, _file_batch
+    from crawler.fetch.stream import STREAM, connect, send
+    from crawler.items import FetchError
+
+    server = connect(redis_url)
+    _ensure_group(server)
+    send(server, "node-a", "item", (FetchError("https://jl.cri.cn/gone.html", "jl_cri", "HTTP 404"), None))
+    entries = server.xreadgroup(GROUP, "writer", {STREAM: ">"}, count=10)[0][1]
+    for _delivery in range(2):
+        _file_batch(fresh_db, server, entries)
+    assert fresh_db.execute("SELECT count(*) FROM errors").fetchone()[0] == 1
+    send(server, "node-a", "item", (FetchError("https://jl.cri.cn/later.html", "jl_cri", "HTTP 404"), None))
+    later = server.xreadgroup(GROUP, "writer", {STREAM: ">"}, count=10)[0][1]
+    _file_batch(fresh_db, server, later)  # a new entry is filed as ever
+    assert fresh_db.execute("SELECT count(*) FROM errors").fetchone()[0] == 2

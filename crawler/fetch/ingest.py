@@ -83,14 +83,20 @@ def _publish_archive(db, server) -> None:
 
 
 def _file_batch(db, server, entries) -> dict:
-    """One transaction for the batch; then the counts, the mirror and the acknowledgements."""
+    """One transaction for the batch, with the id of its last entry; then the counts, the
+    mirror and the acknowledgements. A writer killed after the commit and before the
+    acknowledgement leaves its batch to the next writer, which skips what the archive
+    says it filed (an errors row or a run row must not be written twice)."""
     counts: dict[str, Counter] = defaultdict(Counter)  # per node, what this batch filed
     filed_urls: list[str] = []
     found: list[ListPageItem] = []
     settled: list[RawPage | FetchError] = []
     runs = []
+    filed_up_to = _filed_up_to(db)
     with db.atomic():
-        for _entry_id, fields in entries:
+        for entry_id, fields in entries:
+            if _entry_order(entry_id) <= filed_up_to:
+                continue
             kind, node = fields[b"kind"].decode(), fields[b"node"].decode()
             payload = pickle.loads(fields[b"data"])
             if kind == "run":
@@ -107,6 +113,8 @@ def _file_batch(db, server, entries) -> dict:
                 found.append(item)
             elif isinstance(item, (RawPage, FetchError)):
                 settled.append(item)
+        db.execute("INSERT OR REPLACE INTO archive_meta (key, value) VALUES (?, ?)",
+                   [FILED_UP_TO, entries[-1][0].decode()])
     for node, filed in counts.items():  # runs still going: their counts wait in Redis
         for key, number in filed.items():
             server.hincrby(COUNTED.format(node), key, number)
@@ -125,6 +133,20 @@ def _file_batch(db, server, entries) -> dict:
     done = [entry_id for entry_id, _fields in entries]
     server.pipeline(transaction=True).xack(STREAM, GROUP, *done).xdel(STREAM, *done).execute()
     return {"items": len(entries) - len(runs), "runs": len(runs)}
+
+
+FILED_UP_TO = "ingest:filed_up_to"  # archive_meta: the stream id of the last entry filed
+
+
+def _filed_up_to(db) -> tuple[int, int]:
+    row = db.execute("SELECT value FROM archive_meta WHERE key = ?", [FILED_UP_TO]).fetchone()
+    return _entry_order(row[0].encode()) if row else (0, -1)
+
+
+def _entry_order(entry_id: bytes) -> tuple[int, int]:
+    """A Redis stream id (b'1701590400000-3') as a comparable pair."""
+    millis, _, sequence = entry_id.partition(b"-")
+    return int(millis), int(sequence or 0)
 
 
 def _record_node_run(db, server, run: dict, batch: Counter) -> None:
