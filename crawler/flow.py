@@ -100,7 +100,8 @@ def worker_job(item, clean) -> tuple[str, object] | None:
 
 
 def crashed(label: str) -> Cleaned:
-    """The result of a page whose cleaning killed its worker process (workers.WorkerPool)."""
+    """The result of a page (or attachment) whose cleaning killed its worker process
+    (workers.WorkerPool)."""
     return Cleaned(error=CRASHED)
 
 
@@ -131,8 +132,7 @@ def file_fetched(db, item, cleaned: Cleaned | None = None) -> dict:
         if item.kind == "gone":
             mark_gone(db, item.url)
         record_error(db, item.url, item.source, item.kind, item.error)
-        if item.kind != "attachment":
-            leave_frontier(db, item.found_as or item.url)
+        leave_frontier(db, item.found_as or item.url)
         return {FAILURE_COUNTS.get(item.kind, Outcome.FAILED): 1}
     raise TypeError(f"not a crawl item: {type(item).__name__}")
 

@@ -27,7 +27,8 @@ from .runlog import ARCHIVE_DAMAGED
 from ..sources import Source, load_sources
 from ..store.crawl_state import frontier, known_urls, leave_frontier, list_validators, refresh_targets
 from .connection import archive_of
-from .discovery import attachment_links, continuation_urls, feed_links, pager_urls, script_paths, start_url, whole_article_url
+from .discovery import (attachment_links, continuation_urls, feed_links, pager_urls, script_paths, start_url,
+                        whole_article_url)
 from .middlewares import Blocked, real_url
 from .frontier import forget_earlier_crawls
 from .stream import Mirror, connect
