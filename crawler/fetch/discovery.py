@@ -37,6 +37,9 @@ TAG = re.compile(r"<[^>]*>")
 ATTACHMENT_LABEL = re.compile(r"^\s*(?:相关)?附件")
 # …or that follows the label: 附件：<a>…</a>, 附件1 <a>…</a>, 附件：1.<a>…</a>
 LABEL_BEFORE = re.compile(r"附件[\s\d一二三四五六七八九十:：、.．]*$")
+# What every attachment link shows somewhere (its URL, attributes or text) or just before it:
+# anchors without it are passed over unparsed (a portal page holds hundreds of links).
+ATTACHMENT_MARK = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z|txt)\b|附件", re.I)
 PAGE_EXTENSIONS = ("html", "htm", "shtml", "jhtml", "xhtml")
 PAGEDATA = re.compile(r"""\bpagedata\s*=\s*(?P<quote>["'])(?P<value>.*?)(?P=quote)""", re.I | re.S)
 
@@ -116,6 +119,9 @@ def attachment_links(text: str, base_url: str) -> list[tuple[str, str]]:
     every link of an article page."""
     found: dict[str, str] = {}
     for anchor in ANCHOR.finditer(text):
+        before = text[max(0, anchor.start() - 80):anchor.start()]
+        if "附件" not in before and not ATTACHMENT_MARK.search(anchor.group(0)):
+            continue
         attributes, inner = anchor.groups()
         values = {name.lower(): html.unescape(a or b or c) for name, a, b, c in ATTRIBUTE.findall(attributes)}
         href = values.get("href", "").strip()
@@ -129,7 +135,7 @@ def attachment_links(text: str, base_url: str) -> list[tuple[str, str]]:
             continue
         by_url = _url_extension(url) in EXTENSIONS
         labelled = any(ATTACHMENT_LABEL.match(label) for label in labels) or LABEL_BEFORE.search(
-            html.unescape(TAG.sub("", text[max(0, anchor.start() - 80):anchor.start()])))
+            html.unescape(TAG.sub("", before)))
         by_label = labelled and _url_extension(url) not in PAGE_EXTENSIONS
         if by_url or named or by_label:
             found.setdefault(url, (named or words or values.get("title", "")).strip())
