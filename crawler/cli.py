@@ -445,7 +445,8 @@ def export(warc_path: str, cdx_path: str | None, since: str | None, source_names
         db.close()
     index = f", index {cdx_path}" if cdx_path else ""
     click.echo(f"export: {counts['pages']} pages and {counts['attachments']} attachments "
-               f"({counts['reconstructed']} reconstructed from before full capture) to {target} ({target.stat().st_size / 1e6:.1f} MB){index}")
+               f"({counts['reconstructed']} reconstructed from before full capture) "
+               f"to {target} ({target.stat().st_size / 1e6:.1f} MB){index}")
 
 
 def _counted(items, bar):

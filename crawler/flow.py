@@ -19,7 +19,8 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .clean.article import Article, EmptyArticle, clean_page, cleaner_version
-from .clean.attachments import EXTRACTOR_VERSION, FAILED, AttachmentText, attachment_name, extension_of, read_attachment
+from .clean.attachments import (EXTRACTOR_VERSION, FAILED, AttachmentText, attachment_name, link_extension,
+                                read_attachment)
 from .clean.normalize import canonical_url
 from .dedupe.clusters import recount_cluster_of
 from .dedupe.exact import find_copy
@@ -83,8 +84,7 @@ def prepare(page: RawPage) -> Cleaned:
 
 def prepare_attachment(file: AttachmentFile) -> Cleaned:
     """Name and read a fetched file; never raises."""
-    extension = extension_of(file.url) or extension_of(file.label)
-    read = read_attachment(file.body, extension, file.content_type)
+    read = read_attachment(file.body, link_extension(file.url, file.label), file.content_type)
     return Cleaned(name=attachment_name(file.url, file.label, file.headers.get("content-disposition"), read.kind),
                    read=read)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from .clean.article import cleaner_version
-from .clean.attachments import EXTRACTOR_VERSION, FAILED, AttachmentText, extension_of, read_attachment
+from .clean.attachments import EXTRACTOR_VERSION, FAILED, AttachmentText, link_extension, read_attachment
 from .flow import Cleaned, crashed, file_page, prepare
 from .items import SEED_PREFIX, Outcome, RawPage
 from .search.index import optimize_index
@@ -102,8 +102,7 @@ def _reader(db_path: str) -> sqlite_utils.Database:
 def read_stored_attachment(db_path: str, attachment_id: int) -> AttachmentText:
     """In a worker: read a stored file again (as clean_stored does pages)."""
     body, row = attachment_bytes(_reader(db_path), attachment_id)
-    return read_attachment(body, extension_of(row["url"] or "") or extension_of(row["name"] or ""),
-                           row["content_type"])
+    return read_attachment(body, link_extension(row["url"], row["name"]), row["content_type"])
 
 
 # Counted beside the outcomes: pages whose result could not be written (full disk, I/O

@@ -177,6 +177,11 @@ def _tidy(text: str) -> str:
     return "\n".join(line for line in lines if line).strip()
 
 
+def link_extension(url: str, name: str | None) -> str:
+    """The extension a link gives a file: its URL's, else its label's or name's."""
+    return extension_of(url or "") or extension_of(name or "")
+
+
 def extension_of(name_or_url: str) -> str:
     """'pdf' for …/P020231102.PDF, 'xlsx' for 名单.xlsx; '' when there is none."""
     suffix = PurePosixPath(urlsplit(name_or_url).path if "://" in name_or_url else name_or_url).suffix

@@ -1,8 +1,8 @@
 """Scrapy adapter: pages go to the cleaning workers, then everything to the archive writer.
 
-The reactor only fetches: a page is cleaned (an attachment read) in a worker process (flow.prepare, in a
-workers.WorkerPool) while the crawl goes on, and its result, like list reports and
-failures, is queued on the archive's batch writer (store/writer.py), which commits 64
+The reactor only fetches: a page is cleaned (flow.prepare), an attachment read
+(flow.prepare_attachment), in a worker process of a workers.WorkerPool while the crawl goes
+on, and its result, like list reports and failures, is queued on the archive's batch writer (store/writer.py), which commits 64
 writes per transaction and at least every 2 seconds. Filing is flow.archive_fetched, the
 path reclean shares.
 """

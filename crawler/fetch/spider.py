@@ -261,9 +261,8 @@ class NewsSpider(scrapy.Spider):
     def parse_attachment(self, response: Response, source: str):
         """A file an article page links: handed on as fetched (a worker reads it)."""
         capture = capture_of(response)
-        headers = {name.lower(): value for name, value in capture["response_headers"]}
         yield AttachmentFile(response.body, response.url, source, response.meta["page_url"], response.meta["label"],
-                             response.meta["position"], headers, capture)
+                             response.meta["position"], _headers_by_name(capture), capture)
 
     def _attachment_requests(self, response: Response, source: str, page_url: str):
         """The files (附件) an article page links that were not fetched before, fetched with
@@ -335,9 +334,7 @@ def page_links(response: TextResponse) -> list[str]:
 
 def _raw_page(response: Response, source: str) -> RawPage:
     capture = capture_of(response)
-    # By lowercase name; of a repeated header the last value, as Scrapy's Headers.get gives it.
-    headers = {name.lower(): value for name, value in capture["response_headers"]}
-    return RawPage(response.body, response.url, source, response.status, headers,
+    return RawPage(response.body, response.url, source, response.status, _headers_by_name(capture),
                    found_as=response.meta.get("found_as", response.url), capture=capture)
 
 
@@ -352,6 +349,12 @@ def capture_of(response: Response) -> dict:
         "fetched_at": datetime.now(CHINA_TZ).isoformat(timespec="milliseconds"),
         "peer_ip": str(response.ip_address) if response.ip_address else None,
     }
+
+
+def _headers_by_name(capture: dict) -> dict[str, str]:
+    """The response headers by lowercase name; of a repeated header the last value, as
+    Scrapy's Headers.get gives it."""
+    return {name.lower(): value for name, value in capture["response_headers"]}
 
 
 def _header_pairs(headers) -> list[list[str]]:

@@ -50,8 +50,8 @@ def last_run_status(db_path: str) -> dict[str, str]:
 def known_urls(db) -> set[str]:
     """URLs a normal run need not fetch again: every URL (as seen and canonical) of an
     archived article, every raw page kept (a page that failed cleaning is recleaned
-    offline), every attachment linked, and dead links (404/410, redirect loops). A mirror's canonical URL is its
-    twin's, which is a page of its own still to fetch: it is not counted."""
+    offline), every attachment linked, and dead links (404/410, redirect loops). A mirror's
+    canonical URL is its twin's, which is a page of its own still to fetch: it is not counted."""
     rows = db.execute(
         "SELECT url, canonical_url FROM article_urls UNION SELECT url, canonical_url FROM pages "
         "UNION SELECT url, url FROM article_attachments "

@@ -9,7 +9,6 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
 
-
 @hookimpl
 def register_routes():
     return [(r"^/(?P<database>[^/]+)/-/attachments/(?P<id>\d+)(?:/[^/]*)?$", download)]
